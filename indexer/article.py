@@ -1,0 +1,48 @@
+"""The Article: one searchable document with its metadata, whatever file it came from."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import date
+
+
+@dataclass
+class Article:
+    id: str
+    title: str
+    body: str
+    date: date | None = None
+    unit: str | None = None
+    type: str = "tin tức"
+    number: str | None = None  # the number the document is issued under
+    numbers: list[str] = field(default_factory=list)  # every number it issues or cites
+    terms: list[str] = field(default_factory=list)  # "2023-2028"
+    congresses: list[str] = field(default_factory=list)  # "Đại hội XVII"
+    url: str | None = None
+    tags: list[str] = field(default_factory=list)
+    author: str | None = None
+    captions: list[str] = field(default_factory=list)
+    source: str = ""  # the file it was read from
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["date"] = self.date.isoformat() if self.date else None
+        return data
+
+    @property
+    def content_hash(self) -> str:
+        """Changes whenever anything that is indexed or shown changes."""
+        data = self.to_dict()
+        data.pop("source")
+        blob = json.dumps(data, ensure_ascii=False, sort_keys=True)
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class ReadError:
+    """A file that could not be read, and why (in Vietnamese, for the person who gave it)."""
+
+    path: str
+    reason: str

@@ -1,0 +1,45 @@
+"""The `tracuu` command: the indexer's commands plus `serve` (and staff commands)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from indexer.build import default_data_dir, index_exists
+from indexer.cli import INDEX_OPTION, cli, resolve_index_dir
+
+BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+
+
+@cli.command("serve")
+@INDEX_OPTION
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
+@click.option(
+    "--corpus",
+    type=click.Path(path_type=Path),
+    default=BUNDLED_CORPUS,
+    show_default=True,
+    help="Thư mục tài liệu dùng để lập chỉ mục lần đầu.",
+)
+def serve_command(index_dir, host, port, threads, corpus) -> None:
+    """Chạy trang tra cứu (waitress); lập chỉ mục từ CORPUS nếu chưa có."""
+    import waitress
+
+    from indexer.build import build_index
+    from search_app import create_app
+
+    index_dir = resolve_index_dir(index_dir)
+    if not index_exists(index_dir):
+        click.echo(f"Chưa có chỉ mục; đang lập chỉ mục từ {corpus} …")
+        report = build_index([corpus], index_dir, wait=600)
+        click.echo(f"Đã lập chỉ mục {report.added} tài liệu.")
+    app = create_app({"INDEX_DIR": str(index_dir), "DATA_DIR": str(default_data_dir()), "CORPUS_DIR": str(corpus)})
+    click.echo(f"Đang phục vụ tại http://{host}:{port}/")
+    waitress.serve(app, host=host, port=port, threads=threads)
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,43 @@
+"""One open searcher per server thread, reopened only when the index has a new commit.
+
+The check per request is cheap: where the `current` link points, and whether Whoosh's
+table of contents has a newer generation. Staff reindexing shows up without a restart,
+and a request never sees a half-written index.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+
+from indexer.build import CURRENT, IndexMissing, current_generation
+
+
+class SearcherPool:
+    def __init__(self, index_dir: str | Path):
+        self.index_dir = Path(index_dir)
+        self._local = threading.local()
+
+    def _target(self) -> Path:
+        generation = current_generation(self.index_dir)
+        if generation is None:
+            raise IndexMissing(f"Chưa có chỉ mục trong thư mục {self.index_dir}")
+        return generation
+
+    def get(self):
+        """The thread's searcher, fresh as of the last commit."""
+        local = self._local
+        link = self.index_dir / CURRENT
+        pointed = os.readlink(link) if link.is_symlink() else None
+        searcher = getattr(local, "searcher", None)
+        if searcher is None or pointed != getattr(local, "pointed", None):
+            if searcher is not None:
+                searcher.close()
+            ix = whoosh_index.open_dir(str(self._target()))
+            local.searcher, local.pointed = ix.searcher(), pointed
+        elif not local.searcher.up_to_date():
+            local.searcher = local.searcher.refresh()
+        return local.searcher
