@@ -1,0 +1,113 @@
+"""Every corpus format the indexer reads, and files it cannot read."""
+
+import gzip
+import json
+from datetime import date
+
+import docx
+
+from indexer.extract import read_sources
+
+OFFICIAL = [
+    "LIÊN ĐOÀN LAO ĐỘNG TỈNH LẠNG SƠN",
+    "Số: 02/HD-LĐLĐ",
+    "Lạng Sơn, ngày 15 tháng 3 năm 2024",
+    "HƯỚNG DẪN",
+    "Tổ chức Tháng Công nhân năm 2024",
+    "Căn cứ Kế hoạch số 10/KH-TLĐ của Tổng Liên đoàn Lao động Việt Nam;",
+    "Ban Thường vụ Liên đoàn Lao động tỉnh hướng dẫn các cấp công đoàn tổ chức Tháng Công nhân.",
+]
+
+
+def one(path):
+    (item,) = list(read_sources([path]))
+    return item
+
+
+def test_front_matter_wins_and_the_text_fills_the_gaps(tmp_path):
+    path = tmp_path / "a.md"
+    path.write_text(
+        "---\nid: tb-01\ntitle: Thông báo kết luận hội nghị\n---\n"
+        "Số: 01/TB-CĐVC\n\nCông đoàn Viên chức tỉnh, ngày 3 tháng 2 năm 2023\n\nNội dung thông báo.\n",
+        encoding="utf-8",
+    )
+    article = one(path)
+    assert article.id == "tb-01"
+    assert article.number == "01/TB-CĐVC"
+    assert article.type == "thông báo"
+    assert article.unit == "Công đoàn Viên chức tỉnh"
+    assert article.date == date(2023, 2, 3)
+
+
+def test_front_matter_fields_are_taken_as_given(tmp_path):
+    path = tmp_path / "b.md"
+    path.write_text(
+        "---\ntitle: Kế hoạch Tháng Công nhân\ndate: 2024-04-02\nunit: CĐVC\ntype: KH\nnumber: 12/ KH-CĐVC\n"
+        "url: https://example.vn/kh12\ntags: [tháng công nhân, an toàn]\n---\nNội dung.\n",
+        encoding="utf-8",
+    )
+    article = one(path)
+    assert article.id == "b"
+    assert (article.unit, article.type, article.number) == ("Công đoàn Viên chức tỉnh", "kế hoạch", "12/KH-CĐVC")
+    assert article.tags == ["tháng công nhân", "an toàn"] and article.url == "https://example.vn/kh12"
+
+
+def test_docx_official_document(tmp_path):
+    document = docx.Document()
+    for line in OFFICIAL:
+        document.add_paragraph(line)
+    path = tmp_path / "hd.docx"
+    document.save(path)
+    article = one(path)
+    assert article.title == "Hướng dẫn tổ chức Tháng Công nhân năm 2024"
+    assert article.number == "02/HD-LĐLĐ"
+    assert article.numbers == ["02/HD-LĐLĐ", "10/KH-TLĐ"]
+    assert article.type == "hướng dẫn"
+    assert article.unit == "LĐLĐ tỉnh Lạng Sơn"
+    assert article.date == date(2024, 3, 15)
+
+
+def test_html_page_saved_from_the_site(tmp_path):
+    path = tmp_path / "page.html"
+    path.write_text(
+        """<html><head><title>Trang</title><script>var x = 1;</script></head><body>
+        <header><nav>Trang chủ | Tin tức</nav></header>
+        <article><h1>LĐLĐ huyện Hữu Lũng trao Mái ấm Công đoàn</h1><time datetime="2023-10-05">05/10/2023</time>
+        <p>Ngày 4/10/2023, LĐLĐ huyện Hữu Lũng trao nhà Mái ấm Công đoàn.</p>
+        <figure><img alt="trao nha"><figcaption>Lãnh đạo trao quà</figcaption></figure>
+        <p>Thu Hà - LĐLĐ huyện Hữu Lũng</p></article><footer>Bản quyền</footer></body></html>""",
+        encoding="utf-8",
+    )
+    article = one(path)
+    assert article.title == "LĐLĐ huyện Hữu Lũng trao Mái ấm Công đoàn"
+    assert article.date == date(2023, 10, 5)
+    assert article.unit == "LĐLĐ huyện Hữu Lũng" and article.author == "Thu Hà"
+    assert article.captions == ["Lãnh đạo trao quà"]
+    assert "var x" not in article.body and "Trang chủ" not in article.body and "Bản quyền" not in article.body
+
+
+def test_json_lines_plain_and_gzipped(tmp_path):
+    record = {"id": "d-1", "title": "Tin", "lead": "Mở đầu.", "body": "Thân bài.", "url": "https://x.vn/1",
+              "date": "2020-05-06", "category": "xa-hoi"}
+    plain = tmp_path / "a.jsonl"
+    plain.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+    zipped = tmp_path / "b.jsonl.gz"
+    with gzip.open(zipped, "wt", encoding="utf-8") as fh:
+        fh.write(json.dumps({**record, "id": "d-2"}, ensure_ascii=False) + "\n")
+    articles = list(read_sources([plain, zipped]))
+    assert [a.id for a in articles] == ["d-1", "d-2"]
+    assert articles[0].date == date(2020, 5, 6) and articles[0].body == "Mở đầu.\n\nThân bài."
+    assert articles[0].tags == ["xa-hoi"]
+
+
+def test_unreadable_files_are_reported_by_name_and_the_run_goes_on(tmp_path):
+    (tmp_path / "broken.docx").write_bytes(b"PK\x03\x04 not really a zip")
+    (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.4 garbage")
+    (tmp_path / "latin1.txt").write_bytes("Công đoàn".encode("utf-16"))
+    (tmp_path / "bad.jsonl").write_text('{"id": "ok", "title": "Tốt", "body": "x"}\n{not json\n', encoding="utf-8")
+    (tmp_path / "good.md").write_text("---\ntitle: Vẫn đọc được\n---\nNội dung.\n", encoding="utf-8")
+    items = list(read_sources([tmp_path]))
+    errors = {type(i).__name__ + ":" + i.path.rsplit("/", 1)[-1] for i in items if hasattr(i, "reason")}
+    assert errors == {"ReadError:broken.docx", "ReadError:broken.pdf", "ReadError:latin1.txt", "ReadError:bad.jsonl:2"}
+    titles = sorted(i.title for i in items if hasattr(i, "title"))
+    assert titles == ["Tốt", "Vẫn đọc được"]
