@@ -58,10 +58,10 @@ class Span:
 
 
 def normalise_docnum(raw: str) -> str:
-    """'15/ KH - LĐLĐ' -> '15/KH-LĐLĐ' (upper case, no spaces, plain hyphens)."""
+    """ "15/ KH - LĐLĐ" -> "15/KH-LĐLĐ" (no spaces, plain hyphens; case as written)."""
     text = _SLASH.sub("/", normalise(raw).strip())
     text = _DASHES.sub("-", text)
-    return _SPACES.sub("", text).upper()
+    return _SPACES.sub("", text)
 
 
 def _normalise_protected(kind: str, raw: str) -> str:

@@ -110,7 +110,9 @@ def find_numbers(text: str) -> list[str]:
 def _written_as_code(raw: str) -> bool:
     """'15/KH-LĐLĐ' is a number; '3/tháng' in running text is not."""
     letters = [ch for ch in raw.split("/", 1)[1] if ch.isalpha()]
-    return bool(letters) and all(ch.isupper() for ch in letters)
+    if not letters or not letters[0].isupper():
+        return False
+    return sum(ch.isupper() for ch in letters) * 3 >= len(letters) * 2  # "CTr" is a code too
 
 
 def find_own_number(text: str) -> str | None:

@@ -46,6 +46,7 @@ class Clause:
 
     alternatives: tuple[Word, ...]
     accented: bool = True
+    phrase: bool = False  # syllables must stand together (quoted text, spelled-out abbreviations)
     prefix: bool = False
     number: str | None = None  # a document number, or "15/kh" for a "kh 15" query
     number_prefix: bool = False
@@ -139,7 +140,7 @@ def parse(text: str) -> ParsedQuery:
         phrase = [w for w in _words(m.group(1)) if w]
         if phrase:
             syllables = tuple(s for w in phrase for s in w)
-            parsed.required.append(Clause(alternatives=(syllables,), accented=has_diacritics(m.group(1))))
+            parsed.required.append(Clause(alternatives=(syllables,), accented=has_diacritics(m.group(1)), phrase=True))
     rest = _QUOTED.sub(" ", text)
 
     plain: list[str] = []
@@ -177,13 +178,15 @@ def _word_clauses(text: str) -> list[Clause]:
         merged = _match_expansion(words, i)
         if merged:
             abbr, expansion, consumed = merged
-            clauses.append(Clause(alternatives=(expansion, (abbr,)), accented=_accented(words[i : i + consumed])))
+            clauses.append(
+                Clause(alternatives=(expansion, (abbr,)), accented=_accented(words[i : i + consumed]), phrase=True)
+            )
             i += consumed
             continue
         key = fold_accents(word[0]) if len(word) == 1 else None
         if key in abbreviations():
             abbr, expansion = abbreviations()[key]
-            clauses.append(Clause(alternatives=((abbr,), expansion), accented=False))
+            clauses.append(Clause(alternatives=((abbr,), expansion), accented=False, phrase=True))
         elif any(ch.isalnum() for s in word for ch in s):
             clauses.append(Clause(alternatives=(word,), accented=has_diacritics("".join(word))))
         i += 1
@@ -214,11 +217,21 @@ def _match_expansion(words: list[Word], start: int) -> tuple[str, Word, int] | N
 # --- to Whoosh ----------------------------------------------------------------------------------
 
 
-def _sequence_query(fieldname: str, syllables: tuple[str, ...], boost: float) -> Q.Query:
+def _sequence_query(fieldname: str, syllables: tuple[str, ...], boost: float, phrase: bool) -> Q.Query:
+    """One word or phrase in one field.
+
+    A multi-syllable word matches as the compound term pyvi produced at index time or, when the
+    document was segmented differently, as its syllables; a phrase needs them side by side.
+    Checking positions is the costly part of a query, so plain words do not.
+    """
     if len(syllables) == 1:
         return Q.Term(fieldname, syllables[0], boost=boost)
     compound = Q.Term(fieldname, "_".join(syllables), boost=boost)
-    return Q.Or([compound, Q.Phrase(fieldname, list(syllables), boost=boost)])
+    if phrase:
+        loose = Q.Phrase(fieldname, list(syllables), boost=boost)
+    else:
+        loose = Q.And([Q.Term(fieldname, s) for s in syllables], boost=boost * 0.5)
+    return Q.Or([compound, loose])
 
 
 def clause_query(clause: Clause, expand_prefix=None) -> Q.Query:
@@ -247,21 +260,25 @@ def clause_query(clause: Clause, expand_prefix=None) -> Q.Query:
     for alternative in clause.alternatives:
         if clause.accented:
             for fieldname in TEXT_FIELDS[False]:
-                parts.append(_sequence_query(fieldname, alternative, EXACT_BOOST))
+                parts.append(_sequence_query(fieldname, alternative, EXACT_BOOST, clause.phrase))
         folded = tuple(fold_accents(s) for s in alternative)
         for fieldname in TEXT_FIELDS[True]:
-            parts.append(_sequence_query(fieldname, folded, FOLDED_BOOST))
+            parts.append(_sequence_query(fieldname, folded, FOLDED_BOOST, clause.phrase))
     return Q.Or(parts)
 
 
-def build_query(parsed: ParsedQuery, *, relaxed: bool = False, expand_prefix=None) -> Q.Query:
-    """All clauses required (or any, when ``relaxed``), minus exclusions, plus a phrase bonus."""
+def build_query(parsed: ParsedQuery, *, relaxed: bool = False, expand_prefix=None, bonus: bool = True) -> Q.Query:
+    """All clauses required (or any, when ``relaxed``), minus exclusions.
+
+    ``bonus`` adds a score for the words standing together as typed; it never changes which
+    documents match, so counting facets can leave it out.
+    """
     if parsed.empty:
         return Q.Every()
     clauses = [clause_query(c, expand_prefix) for c in parsed.required]
     combined: Q.Query = Q.Or(clauses) if relaxed else Q.And(clauses)
     words = [c for c in parsed.required if not c.number and not c.prefix and c.alternatives]
-    if len(words) > 1:
+    if bonus and len(words) > 1:
         syllables = tuple(fold_accents(s) for c in words for s in c.alternatives[0])
         bonus = Q.Or([Q.Phrase(f, list(syllables), slop=1, boost=PHRASE_BONUS) for f in TEXT_FIELDS[True]])
         combined = Q.AndMaybe(combined, bonus)

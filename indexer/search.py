@@ -141,28 +141,35 @@ def search(searcher: Searcher, request: SearchRequest) -> SearchResult:
     own = {facet.name: facet.filter(request) for facet in F.FACETS}
     all_filters = F.combine([always, *own.values()])
 
-    results = _page(searcher, q, request, parsed, all_filters)
+    unfiltered = [f for f in F.FACETS if own[f.name] is None] if request.with_facets else []
+    main_groups = {k: v for f in unfiltered for k, v in f.groups(request).items()}
+    results, counts = _page(searcher, q, request, parsed, all_filters, main_groups)
+    count_q = build_query(parsed, expand_prefix=expand, bonus=False)
     relaxed = False
     if results.total == 0 and len(parsed.required) > 1:
         relaxed_q = build_query(parsed, relaxed=True, expand_prefix=expand)
-        relaxed_results = _page(searcher, relaxed_q, request, parsed, all_filters)
+        relaxed_results, relaxed_counts = _page(searcher, relaxed_q, request, parsed, all_filters, main_groups)
         if relaxed_results.total:
-            q, results, relaxed = relaxed_q, relaxed_results, True
+            results, counts, relaxed = relaxed_results, relaxed_counts, True
+            count_q = build_query(parsed, relaxed=True, expand_prefix=expand, bonus=False)
     if request.page > 1 and request.page > -(-results.total // request.per_page):
         raise QueryError(f"Trang {request.page} vượt quá số trang kết quả.")
 
     facet_values: dict[str, list[F.FacetValue]] = {}
     if request.with_facets:
         for facet in F.FACETS:
-            others = F.combine([always, *(f for name, f in own.items() if name != facet.name)])
-            counts = _counts(searcher, q, others, facet.groups(request))
-            facet_values[facet.name] = facet.values(request, counts)
+            if facet in unfiltered:
+                facet_counts = counts
+            else:
+                others = F.combine([always, *(f for name, f in own.items() if name != facet.name)])
+                facet_counts = _counts(searcher, count_q, others, facet.groups(request))
+            facet_values[facet.name] = facet.values(request, facet_counts)
 
     by_score = _sortedby(request, parsed) is None
     hits = [_hit(results, i, parsed, by_score) for i in range(len(results))]
     suggestion = None
-    if results.total < 3 and not parsed.empty and not parsed.number_only:
-        suggestion = suggest(searcher, parsed, results.total)
+    if not parsed.empty and not parsed.number_only:
+        suggestion = suggest(searcher, parsed, results.total, relaxed)
     took = (time.perf_counter() - started) * 1000
     return SearchResult(request, results.total, hits, facet_values, took, suggestion, relaxed, parsed)
 
@@ -178,14 +185,37 @@ class _Page:
         return len(self.docs)
 
 
-def _page(searcher, q, request, parsed, filters) -> _Page:
+def _allowed(searcher, filters) -> set[int] | None:
+    """The documents a filter lets through; None for no filter.
+
+    Whoosh treats an empty filter set as "no filter", so callers must check for emptiness.
+    """
+    return None if filters is None else set(searcher.docs_for_query(filters))
+
+
+def _page(searcher, q, request, parsed, filters, groups) -> tuple[_Page, dict[str, dict]]:
+    """One page of results and, in the same pass, the counts of ``groups``."""
     limit = request.page * request.per_page
-    results = searcher.search(q, filter=filters, limit=limit, sortedby=_sortedby(request, parsed))
-    return _Page(results, (request.page - 1) * request.per_page, request.per_page)
+    allowed = _allowed(searcher, filters)
+    if allowed is not None and not allowed:
+        q = Q.NullQuery
+    results = searcher.search(
+        q,
+        filter=allowed,
+        limit=limit,
+        sortedby=_sortedby(request, parsed),
+        groupedby=groups or None,
+        maptype=sorting.Count,
+    )
+    counts = {name: dict(results.groups(name)) for name in groups} if groups else {}
+    return _Page(results, (request.page - 1) * request.per_page, request.per_page), counts
 
 
 def _counts(searcher, q, filters, groups) -> dict[str, dict]:
-    results = searcher.search(q, filter=filters, limit=1, groupedby=groups, maptype=sorting.Count, scored=False)
+    allowed = _allowed(searcher, filters)
+    if allowed is not None and not allowed:
+        return {}
+    results = searcher.search(q, filter=allowed, limit=1, groupedby=groups, maptype=sorting.Count, scored=False)
     return {name: dict(results.groups(name)) for name in groups}
 
 
@@ -211,17 +241,17 @@ def _hit(page: _Page, i: int, parsed: ParsedQuery, sorted_by_score: bool) -> Hit
     )
 
 
-def suggest(searcher: Searcher, parsed: ParsedQuery, total: int) -> str | None:
-    """A better query when a word looks misspelled: "Có phải bạn muốn tìm: …"."""
+def suggest(searcher: Searcher, parsed: ParsedQuery, total: int, relaxed: bool) -> str | None:
+    """A better query when a word is in no document as typed: "Có phải bạn muốn tìm: …"."""
     reader = searcher.reader()
     words = parsed.text.split()
     changed = False
     for n, word in enumerate(words):
         lowered = word.lower()
-        if not lowered.isalpha():
+        if not lowered.isalpha() or len(lowered) < 2:
             continue
         fieldname = "body_exact" if fold_accents(lowered) != lowered else "body_folded"
-        if reader.doc_frequency(fieldname, lowered) > 0:
+        if reader.doc_frequency(fieldname, lowered) > 0 or lowered in _abbreviation_keys():
             continue
         corrections = searcher.corrector(fieldname).suggest(lowered, limit=1, maxdist=2 if len(lowered) > 4 else 1)
         if corrections:
@@ -234,7 +264,15 @@ def suggest(searcher: Searcher, parsed: ParsedQuery, total: int) -> str | None:
         better = searcher.search(build_query(parse(candidate)), limit=1)
     except QueryError:
         return None
-    return candidate if len(better) > total else None
+    if len(better) and (relaxed or total == 0 or len(better) >= total):
+        return candidate
+    return None
+
+
+def _abbreviation_keys() -> set[str]:
+    from indexer.query import abbreviations
+
+    return {abbr for abbr, _expansion in abbreviations().values()} | set(abbreviations())
 
 
 def get_document(searcher: Searcher, doc_id: str) -> dict | None:

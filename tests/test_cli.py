@@ -10,11 +10,25 @@ from search_app.cli import cli
 
 def test_index_then_search_as_json(tmp_path):
     corpus = tmp_path / "corpus"
-    write_doc(corpus, "kh.md", {"id": "kh-15", "title": "Kế hoạch tổ chức Đại hội Công đoàn các cấp",
-                                "date": "2017-03-21", "unit": "LĐLĐ tỉnh", "type": "kế hoạch",
-                                "number": "15/KH-LĐLĐ"}, "Nội dung kế hoạch.")
-    write_doc(corpus, "tin.md", {"id": "tin-1", "title": "Đại hội CĐCS trường Tiểu học", "date": "2017-08-14",
-                                 "unit": "CĐCS"}, "Thực hiện Kế hoạch số 15/ KH-LĐLĐ, đại hội thành công.")
+    write_doc(
+        corpus,
+        "kh.md",
+        {
+            "id": "kh-15",
+            "title": "Kế hoạch tổ chức Đại hội Công đoàn các cấp",
+            "date": "2017-03-21",
+            "unit": "LĐLĐ tỉnh",
+            "type": "kế hoạch",
+            "number": "15/KH-LĐLĐ",
+        },
+        "Nội dung kế hoạch.",
+    )
+    write_doc(
+        corpus,
+        "tin.md",
+        {"id": "tin-1", "title": "Đại hội CĐCS trường Tiểu học", "date": "2017-08-14", "unit": "CĐCS"},
+        "Thực hiện Kế hoạch số 15/ KH-LĐLĐ, đại hội thành công.",
+    )
     index = str(tmp_path / "index")
     runner = CliRunner()
     result = runner.invoke(cli, ["index", "--index", index, str(corpus)])

@@ -87,8 +87,15 @@ def test_html_page_saved_from_the_site(tmp_path):
 
 
 def test_json_lines_plain_and_gzipped(tmp_path):
-    record = {"id": "d-1", "title": "Tin", "lead": "Mở đầu.", "body": "Thân bài.", "url": "https://x.vn/1",
-              "date": "2020-05-06", "category": "xa-hoi"}
+    record = {
+        "id": "d-1",
+        "title": "Tin",
+        "lead": "Mở đầu.",
+        "body": "Thân bài.",
+        "url": "https://x.vn/1",
+        "date": "2020-05-06",
+        "category": "xa-hoi",
+    }
     plain = tmp_path / "a.jsonl"
     plain.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
     zipped = tmp_path / "b.jsonl.gz"
