@@ -29,9 +29,10 @@ MAX_CLAUSES = 24
 MAX_PREFIX_TERMS = 64
 EXACT_BOOST = 4.0
 FOLDED_BOOST = 1.0
-OWN_NUMBER_BOOST = 40.0
+OWN_NUMBER_SCORE = 500.0
 CITED_NUMBER_BOOST = 6.0
 PHRASE_BONUS = 2.0
+TYPE_BONUS = 30.0
 
 TEXT_FIELDS = {False: ("title_exact", "body_exact"), True: ("title_folded", "body_folded")}
 
@@ -60,6 +61,7 @@ class ParsedQuery:
     text: str
     required: list[Clause] = field(default_factory=list)
     excluded: list[Clause] = field(default_factory=list)
+    type_hint: str | None = None  # "nghị quyết" when the query opens with "nghị quyết …" or "NQ …"
 
     @property
     def empty(self) -> bool:
@@ -154,9 +156,20 @@ def parse(text: str) -> ParsedQuery:
         else:
             plain.append(token)
     parsed.required.extend(_word_clauses(" ".join(plain)))
+    parsed.type_hint = _type_hint(text)
     if len(parsed.required) > MAX_CLAUSES:
         raise QueryError(f"Câu tìm kiếm có quá nhiều từ: tối đa {MAX_CLAUSES} từ.")
     return parsed
+
+
+def _type_hint(text: str) -> str | None:
+    """The document type a query asks for by opening with its name or code."""
+    head = fold_accents(text.lower()).strip('"')
+    for doc_type, (openings, codes) in DOC_TYPES.items():
+        names = [fold_accents(o) for o in openings] + [fold_accents(c).lower() for c in codes]
+        if any(head == n or head.startswith(n + " ") for n in names):
+            return doc_type
+    return None
 
 
 def _words(text: str) -> list[Word]:
@@ -240,7 +253,8 @@ def clause_query(clause: Clause, expand_prefix=None) -> Q.Query:
         key = clause.number.lower()
         variants = {key, fold_accents(key)}
         kind = Q.Prefix if clause.number_prefix else Q.Term
-        parts = [kind("number", v, boost=OWN_NUMBER_BOOST) for v in variants]
+        # the document issued under this number comes first, whatever cites it more often
+        parts = [Q.ConstantScoreQuery(kind("number", v), score=OWN_NUMBER_SCORE) for v in variants]
         parts += [kind("numbers", v, boost=CITED_NUMBER_BOOST) for v in variants]
         if not clause.number_prefix:
             parts += [Q.Term(f, v) for f in TEXT_FIELDS[False] for v in variants]
@@ -280,8 +294,12 @@ def build_query(parsed: ParsedQuery, *, relaxed: bool = False, expand_prefix=Non
     words = [c for c in parsed.required if not c.number and not c.prefix and c.alternatives]
     if bonus and len(words) > 1:
         syllables = tuple(fold_accents(s) for c in words for s in c.alternatives[0])
-        bonus = Q.Or([Q.Phrase(f, list(syllables), slop=1, boost=PHRASE_BONUS) for f in TEXT_FIELDS[True]])
-        combined = Q.AndMaybe(combined, bonus)
+        phrases = [Q.Phrase(f, list(syllables), slop=1, boost=PHRASE_BONUS) for f in TEXT_FIELDS[True]]
+        combined = Q.AndMaybe(combined, Q.Or(phrases))
+    if bonus and parsed.type_hint:
+        # scores grow with the number of words, so the bonus does too
+        weight = TYPE_BONUS * len(parsed.required)
+        combined = Q.AndMaybe(combined, Q.ConstantScoreQuery(Q.Term("type", parsed.type_hint), score=weight))
     if parsed.excluded:
         combined = Q.AndNot(combined, Q.Or([clause_query(c) for c in parsed.excluded]))
     return combined

@@ -103,11 +103,12 @@ def searcher_for(index_dir: Path):
 
 
 @pytest.fixture(scope="session")
-def app(sample_index, tmp_path_factory):
+def app(big_index, tmp_path_factory):
+    """The real app over the sample corpus, the seeds and dantri."""
     from search_app import create_app
 
     data = tmp_path_factory.mktemp("appdata")
-    return create_app({"TESTING": True, "INDEX_DIR": str(sample_index), "DATA_DIR": str(data)})
+    return create_app({"TESTING": True, "INDEX_DIR": str(big_index), "DATA_DIR": str(data)})
 
 
 @pytest.fixture

@@ -1,0 +1,102 @@
+"""The server-rendered pages, the OpenSearch description and the Atom feed."""
+
+import xml.etree.ElementTree as ET
+
+from conftest import write_doc
+
+from indexer.build import build_index
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def page(client, url, status=200, **params):
+    response = client.get(url, query_string=params)
+    assert response.status_code == status
+    return response.get_data(as_text=True)
+
+
+def test_search_page_keeps_the_query_and_shows_counts_time_and_highlights(client):
+    html = page(client, "/", q="nghi quyet dai hoi")
+    assert 'value="nghi quyet dai hoi"' in html
+    assert " kết quả" in html and " ms)" in html
+    assert "<mark>Nghị quyết Đại hội</mark>" in html
+    assert 'lang="vi"' in html and 'name="viewport"' in html
+
+
+def test_facet_links_toggle_values_and_active_filters_show_as_removable_chips(client):
+    html = page(client, "/", q="cong doan", unit="LĐLĐ huyện Văn Quan")
+    assert "Đơn vị: LĐLĐ huyện Văn Quan" in html
+    assert 'title="Bỏ bộ lọc này"' in html
+    assert 'aria-current="true"' in html
+    assert "Xoá tất cả bộ lọc" in html
+
+
+def test_no_results_says_so_and_suggests_dropping_filters(client):
+    html = page(client, "/", q="mái ấm", unit="Công đoàn ngành Y tế", year="2017")
+    assert "Không tìm thấy tài liệu nào" in html
+    assert "bỏ các bộ lọc" in html
+
+
+def test_suggestion_is_offered(client):
+    html = page(client, "/", q="cong doam")
+    assert "Có phải bạn muốn tìm" in html and "cong doan" in html
+
+
+def test_sort_and_pagination_links_carry_the_whole_state(client):
+    html = page(client, "/", q="covid", unit="LĐLĐ tỉnh Lạng Sơn")
+    assert "sort=newest" in html and "Trang sau" in html
+    assert "unit=L%C4%90L%C4%90+t%E1%BB%89nh+L%E1%BA%A1ng+S%C6%A1n" in html
+
+
+def test_bad_parameters_get_a_vietnamese_message_not_a_stack_trace(client):
+    html = page(client, "/", status=400, q="covid", **{"from": "ngày mai"})
+    assert "Ngày không hợp lệ" in html and "Traceback" not in html
+    html = page(client, "/tai-lieu/khong-co-tai-lieu-nay", status=404)
+    assert "Không tìm thấy tài liệu này" in html
+
+
+def test_document_page_highlights_the_query_and_links_related_documents(client):
+    html = page(client, "/tai-lieu/kh-15-2017-ldld", q="dai hoi")
+    assert "<mark>Đại hội</mark>" in html
+    assert "Số hiệu" in html and "15/KH-LĐLĐ" in html
+    assert "Tài liệu liên quan" in html
+
+
+def test_html_in_a_document_shows_as_text(client):
+    html = page(client, "/tai-lieu/tt-2024-an-toan-thong-tin-cdvc")
+    assert "&lt;script&gt;" in html and "<script>alert" not in html
+    results = page(client, "/", q="script alert")
+    assert "<script>alert" not in results
+
+
+def test_opensearch_description(client):
+    xml = page(client, "/opensearch.xml")
+    root = ET.fromstring(xml)
+    urls = [u.get("template") for u in root.iter("{http://a9.com/-/spec/opensearch/1.1/}Url")]
+    assert any(u.endswith("/?q={searchTerms}") for u in urls)
+
+
+def test_atom_feed_follows_a_search_newest_first(client):
+    xml = page(client, "/feed", q="ke hoach")
+    root = ET.fromstring(xml)
+    entries = root.findall(f"{ATOM}entry")
+    assert entries
+    updated = [e.find(f"{ATOM}updated").text for e in entries]
+    assert updated == sorted(updated, reverse=True)
+    assert all(e.find(f"{ATOM}link").get("href").startswith("http") for e in entries)
+
+
+def test_new_commit_shows_up_without_restarting_the_app(tmp_path):
+    from search_app import create_app
+
+    corpus = tmp_path / "corpus"
+    write_doc(corpus, "a.md", {"id": "a", "title": "Hội nghị tổng kết năm"}, "Nội dung.")
+    build_index([corpus], tmp_path / "index")
+    app = create_app({"TESTING": True, "INDEX_DIR": str(tmp_path / "index"), "DATA_DIR": str(tmp_path / "data")})
+    client = app.test_client()
+    assert client.get("/api/search?q=mai+am").get_json()["total"] == 0
+    write_doc(corpus, "b.md", {"id": "b", "title": "Mái ấm Công đoàn"}, "Trao nhà.")
+    build_index([corpus], tmp_path / "index")
+    assert client.get("/api/search?q=mai+am").get_json()["total"] == 1
+    build_index([corpus], tmp_path / "index", rebuild=True)
+    assert client.get("/api/search?q=mai+am").get_json()["total"] == 1
