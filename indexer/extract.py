@@ -7,6 +7,7 @@ and a ReadError for every file it cannot read; one bad file never stops a run.
 from __future__ import annotations
 
 import gzip
+import html
 import json
 import os
 import re
@@ -141,7 +142,7 @@ def _as_list(value) -> list[str]:
 def from_front_matter(text: str, path: Path, root: Path) -> Article:
     post = frontmatter.loads(text)
     fm = post.metadata
-    body = normalise(post.content).strip()
+    body = markdown_to_text(normalise(post.content))
     unit = fm.get("unit")
     resolved = meta.resolve_unit(str(unit)) if unit else None
     doc_type = meta.resolve_type(str(fm["type"])) if fm.get("type") else None
@@ -160,12 +161,20 @@ def from_front_matter(text: str, path: Path, root: Path) -> Article:
         source=str(path),
     )
     if not article.title:
-        article.title = shorten(first_sentence(_strip_markdown(body).split("\n", 1)[0]))
+        article.title = shorten(first_sentence(body.split("\n", 1)[0]))
     return fill_metadata(article)
 
 
-def _strip_markdown(text: str) -> str:
-    return re.sub(r"^[#>*\-\s]+", "", text.strip())
+def markdown_to_text(text: str) -> str:
+    """Markdown as plain paragraphs: what is indexed and shown, without the markup."""
+    import markdown
+    from selectolax.lexbor import LexborHTMLParser
+
+    # HTML written in an article is text to show, never markup to run or drop
+    tree = LexborHTMLParser(markdown.markdown(html.escape(text, quote=False)))
+    blocks = [n.text(separator=" ", strip=True) for n in tree.css("p, li, h1, h2, h3, h4, h5, h6, blockquote, pre")]
+    blocks = [" ".join(b.split()) for b in blocks if b.strip()]
+    return "\n\n".join(blocks) if blocks else text.strip()
 
 
 # --- scraped pages ------------------------------------------------------------------------------

@@ -1,0 +1,143 @@
+"""The pages in a real browser: headless Chromium driven by Playwright, against the real app."""
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+CHROMIUM = "/usr/bin/chromium"
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (.ci/run installs it)"),
+]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = os.environ.get("TRACUU_SCREENSHOTS")  # a folder, e.g. docs/, to refresh the README's pictures
+
+
+@pytest.fixture(scope="module")
+def base_url(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def total(page) -> int:
+    return int(page.locator("#total").inner_text().replace(".", ""))
+
+
+def test_unaccented_query_shows_highlighted_accented_results(page, base_url):
+    page.goto(base_url + "/")
+    page.fill("#q", "nghi quyet dai hoi")
+    page.press("#q", "Enter")
+    page.wait_for_selector(".hit")
+    marks = page.locator(".hit mark").all_inner_texts()
+    assert "Nghị quyết Đại hội" in marks
+    assert page.input_value("#q") == "nghi quyet dai hoi"
+    if SCREENSHOTS:
+        page.screenshot(path=str(Path(SCREENSHOTS) / "results.png"), full_page=False)
+
+
+def test_clicking_a_unit_narrows_results_and_counts_follow(page, base_url):
+    page.goto(base_url + "/?q=cong+doan")
+    before = total(page)
+    unit = page.locator('.facet[data-facet="unit"] a').first
+    expected = int(unit.locator(".count").inner_text())
+    unit.click()
+    page.wait_for_selector(".chips")
+    assert total(page) == expected < before
+    assert page.locator('.facet[data-facet="unit"] [aria-current="true"]').count() == 1
+    # the type facet now counts within that unit
+    type_counts = sum(int(c) for c in page.locator('.facet[data-facet="type"] .count').all_inner_texts())
+    assert type_counts == expected
+    page.locator(".chips a").first.click()  # remove the chip
+    page.wait_for_load_state()
+    assert total(page) == before
+
+
+def test_open_a_year_then_a_month(page, base_url):
+    page.goto(base_url + "/?q=covid")
+    page.locator('.facet[data-facet="date"] a[data-value="2020"]').click()
+    months = page.locator('.facet[data-facet="date"] a[data-param="month"]')
+    assert months.count() > 0
+    month = months.first
+    value, expected = month.get_attribute("data-value"), int(month.locator(".count").inner_text())
+    month.click()
+    page.wait_for_load_state()
+    assert total(page) == expected
+    dates = page.locator(".hit .date").all_inner_texts()
+    year, mon = value.split("-")
+    assert dates and all(d.endswith(f"/{mon}/{year}") for d in dates)
+    page.go_back()
+    assert page.locator('.facet[data-facet="date"] a[data-param="month"]').count() == months.count()
+
+
+def test_open_a_document_from_the_results(page, base_url):
+    page.goto(base_url + "/?q=mai+am+cong+doan")
+    first = page.locator(".hit h3 a").first
+    title = first.inner_text()
+    first.click()
+    page.wait_for_selector("article.document")
+    assert page.locator("article.document h1").inner_text() == title
+    assert "Mái ấm Công đoàn" in page.locator("article.document mark").all_inner_texts()
+    assert page.locator(".related li").count() > 0
+
+
+def test_page_works_at_a_phone_width(browser, base_url):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(base_url + "/?q=th%C3%A1ng+c%C3%B4ng+nh%C3%A2n")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    box = page.locator("#q").bounding_box()
+    assert box["width"] > 200
+    # on a phone the filters start folded, so the first result is on the first screen
+    assert not page.locator('.facet[data-facet="unit"]').is_visible()
+    assert page.locator(".hit").first.bounding_box()["y"] < 844
+    page.locator(".facets summary").tap()
+    assert page.locator('.facet[data-facet="unit"]').is_visible()
+    page.locator(".hit h3 a").first.tap()
+    page.wait_for_selector("article.document")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    if SCREENSHOTS:
+        page.goto(base_url + "/?q=th%C3%A1ng+c%C3%B4ng+nh%C3%A2n")
+        page.screenshot(path=str(Path(SCREENSHOTS) / "results-phone.png"))
+    context.close()
+
+
+def test_script_in_a_document_is_shown_as_text_and_never_runs(page, base_url):
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(base_url + "/tai-lieu/tt-2024-an-toan-thong-tin-cdvc")
+    assert "<script>" in page.locator("article.document .body").inner_text()
+    page.goto(base_url + "/?q=script+alert")
+    page.goto(base_url + "/feed?q=script+alert")
+    assert dialogs == []
