@@ -14,6 +14,7 @@ the symlink at the end; searchers keep using the old one until they reopen.
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import shutil
@@ -35,6 +36,7 @@ from indexer.schema import build_schema
 
 CURRENT = "current"
 LOCK = "build.lock"
+SOURCES = "sources.json"
 INLINE_LIMIT = 64  # below this many documents a process pool costs more than it saves
 
 
@@ -90,6 +92,22 @@ def open_index(index_dir: str | Path) -> Index:
     if generation is None:
         raise IndexMissing(f"Chưa có chỉ mục trong thư mục {index_dir}")
     return whoosh_index.open_dir(str(generation))
+
+
+def recorded_sources(index_dir: str | Path) -> list[Path]:
+    """Every folder or file this index has been built from: what "reindex all" reads again."""
+    path = Path(index_dir) / SOURCES
+    return [Path(p) for p in json.loads(path.read_text("utf-8"))] if path.exists() else []
+
+
+def _record_sources(index_dir: Path, roots: list[Path]) -> None:
+    known = recorded_sources(index_dir)
+    for root in roots:
+        if root.exists() and not _under(str(root), known):
+            known = [k for k in known if not _under(str(k), [root])] + [root]
+    tmp = index_dir / f".{SOURCES}.{os.getpid()}"
+    tmp.write_text(json.dumps([str(k) for k in known], ensure_ascii=False, indent=1), "utf-8")
+    os.replace(tmp, index_dir / SOURCES)
 
 
 def _number_keywords(numbers: Iterable[str]) -> str:
@@ -213,8 +231,11 @@ def _build_locked(sources, index_dir, rebuild, workers, progress, on_total, star
     todo: list[Article] = []
     for item in read_sources(roots):
         if isinstance(item, ReadError):
+            path = Path(item.path.split(":")[0])
+            if path in roots and not path.exists() and any(_under(src, [path]) for _h, src in existing.values()):
+                continue  # a removed file: its documents go below
             report.errors.append(item)
-            failed_paths.append(Path(item.path.split(":")[0]))
+            failed_paths.append(path)
             continue
         if item.id in seen:
             report.errors.append(ReadError(item.source, f"mã tài liệu '{item.id}' bị trùng; bỏ qua bản sau"))
@@ -258,6 +279,7 @@ def _build_locked(sources, index_dir, rebuild, workers, progress, on_total, star
         raise
     if fresh:
         _point_current(index_dir, generation)
+    _record_sources(index_dir, roots)
     report.seconds = time.monotonic() - started
     return report
 

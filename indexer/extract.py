@@ -139,30 +139,59 @@ def _as_list(value) -> list[str]:
     return [normalise(str(v)) for v in value]
 
 
+EDITABLE = ("id", "title", "date", "unit", "type", "number", "url", "tags", "author")
+META_SUFFIX = ".meta.yaml"
+
+
+def apply_fields(article: Article, fields: dict) -> Article:
+    """Set metadata given by a person (front matter, a staff correction) over what was found."""
+    if fields.get("id"):
+        article.id = str(fields["id"]).strip()
+    if fields.get("title"):
+        article.title = normalise(str(fields["title"])).strip()
+    if fields.get("date"):
+        article.date = _as_date(fields["date"]) or article.date
+    if fields.get("unit"):
+        resolved = meta.resolve_unit(str(fields["unit"]))
+        article.unit = resolved.name if resolved else normalise(str(fields["unit"])).strip()
+    if fields.get("type"):
+        article.type = meta.resolve_type(str(fields["type"])) or article.type
+    if fields.get("number"):
+        found = meta.find_numbers(str(fields["number"]))
+        if found:
+            article.number = found[0]
+            article.numbers = [found[0]] + [n for n in article.numbers if n != found[0]]
+    for key in ("url", "author"):
+        if fields.get(key):
+            setattr(article, key, str(fields[key]).strip())
+    if fields.get("tags"):
+        article.tags = _as_list(fields["tags"])
+    return article
+
+
 def from_front_matter(text: str, path: Path, root: Path) -> Article:
     post = frontmatter.loads(text)
-    fm = post.metadata
     body = markdown_to_text(normalise(post.content))
-    unit = fm.get("unit")
-    resolved = meta.resolve_unit(str(unit)) if unit else None
-    doc_type = meta.resolve_type(str(fm["type"])) if fm.get("type") else None
-    number = meta.find_numbers(str(fm["number"])) if fm.get("number") else []
-    article = Article(
-        id=str(fm.get("id") or doc_id_for(path, root)),
-        title=normalise(str(fm.get("title") or "")).strip(),
-        body=body,
-        date=_as_date(fm.get("date")),
-        unit=resolved.name if resolved else (normalise(str(unit)) if unit else None),
-        type=doc_type or "",
-        number=number[0] if number else None,
-        url=fm.get("url"),
-        tags=_as_list(fm.get("tags")),
-        author=fm.get("author"),
-        source=str(path),
-    )
+    article = Article(id=doc_id_for(path, root), title="", body=body, type="", source=str(path))
+    apply_fields(article, post.metadata)
     if not article.title:
         article.title = shorten(first_sentence(body.split("\n", 1)[0]))
     return fill_metadata(article)
+
+
+def sidecar_for(path: Path) -> Path:
+    """Where staff corrections to a single-document file are kept: ``name.pdf.meta.yaml``."""
+    return path.with_name(path.name + META_SUFFIX)
+
+
+def _sidecar_fields(path: Path) -> dict:
+    import yaml
+
+    side = sidecar_for(path)
+    if not side.exists():
+        return {}
+    data = yaml.safe_load(side.read_text("utf-8")) or {}
+    return {k: v for k, v in data.items() if k in EDITABLE} if isinstance(data, dict) else {}
 
 
 def markdown_to_text(text: str) -> str:
@@ -415,6 +444,14 @@ def read_file(path: Path, root: Path | None = None) -> Iterator[Article | ReadEr
     except Exception as exc:  # a broken file of any kind must not stop the run
         yield ReadError(str(path), f"không đọc được tệp: {type(exc).__name__}: {exc}")
         return
+    if len(articles) == 1:
+        try:
+            fields = _sidecar_fields(path)
+        except Exception as exc:
+            yield ReadError(str(sidecar_for(path)), f"không đọc được tệp chỉnh sửa: {exc}")
+            return
+        if fields:
+            apply_fields(articles[0], fields)
     for article in articles:
         if not article.title and not article.body:
             yield ReadError(str(path), "tệp không có nội dung")

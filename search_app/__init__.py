@@ -44,9 +44,17 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.extensions["searchers"] = SearcherPool(app.config["INDEX_DIR"])
 
-    from search_app import api, errors, pages
+    from flask_wtf.csrf import CSRFProtect
 
+    from search_app import api, errors, pages, staff
+    from search_app.reindex import Reindexer
+
+    app.extensions["signin_throttle"] = staff.SigninThrottle()
+    app.extensions["reindexer"] = Reindexer(Path(app.config["INDEX_DIR"]), [Path(app.config["CORPUS_DIR"])])
+    csrf = CSRFProtect(app)
+    csrf.exempt(api.bp)  # the API authenticates each request with a bearer token instead
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(staff.bp)
     errors.register(app)
     return app

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Blueprint, current_app, jsonify, request, url_for
 
+from indexer import ingest
+from indexer.build import IndexBusy
 from indexer.cli import result_json
 from indexer.search import QueryError, get_document, search
+from search_app import accounts, audit
 from search_app.errors import error_response
 from search_app.openapi import openapi_document
 from search_app.params import request_from_args
@@ -40,6 +45,62 @@ def api_document(doc_id: str):
     doc.pop("source", None)
     doc["page_url"] = url_for("pages.document", doc_id=doc_id, _external=True)
     return jsonify(doc)
+
+
+def _token_user() -> str | None:
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        return None
+    return accounts.token_owner(current_app.config["DATA_DIR"], header[7:].strip())
+
+
+def _auth_error():
+    response, status = error_response(401, "Cần token hợp lệ: Authorization: Bearer <token>.")
+    return response, status, {"WWW-Authenticate": "Bearer"}
+
+
+@bp.post("/documents")
+def api_add_document():
+    """A document as JSON (title, body and metadata) or as an uploaded file ("file", plus fields)."""
+    user = _token_user()
+    if user is None:
+        return _auth_error()
+    corpus, index = Path(current_app.config["CORPUS_DIR"]), Path(current_app.config["INDEX_DIR"])
+    try:
+        if request.files.get("file"):
+            storage = request.files["file"]
+            upload = ingest.Upload(storage.filename or "", storage.read(ingest.MAX_FILE_BYTES + 1))
+            article = ingest.add_upload(corpus, index, upload, request.form.to_dict())
+        else:
+            data = request.get_json(silent=True)
+            if not isinstance(data, dict):
+                return error_response(400, "Cần JSON {title, body, date, unit, type, number, url} hoặc một tệp.")
+            fields = {k: str(v) for k, v in data.items() if k != "body" and v is not None}
+            article = ingest.add_text(corpus, index, fields, str(data.get("body") or ""))
+    except ingest.IngestError as exc:
+        return error_response(400, str(exc))
+    except IndexBusy as exc:
+        return error_response(409, str(exc))
+    audit.record(current_app.config["DATA_DIR"], user, "add", article.id, article.title, "API")
+    body = article.to_dict()
+    body.pop("source", None)
+    return jsonify(body), 201, {"Location": url_for("api.api_document", doc_id=article.id)}
+
+
+@bp.delete("/documents/<path:doc_id>")
+def api_remove_document(doc_id: str):
+    user = _token_user()
+    if user is None:
+        return _auth_error()
+    try:
+        doc = ingest.remove(Path(current_app.config["INDEX_DIR"]), doc_id)
+    except ingest.IngestError as exc:
+        status = 404 if "Không tìm thấy" in str(exc) else 409
+        return error_response(status, str(exc))
+    except IndexBusy as exc:
+        return error_response(409, str(exc))
+    audit.record(current_app.config["DATA_DIR"], user, "remove", doc_id, doc.get("title", ""), "API")
+    return "", 204
 
 
 @bp.get("/openapi.json")

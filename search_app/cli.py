@@ -41,5 +41,57 @@ def serve_command(index_dir, host, port, threads, corpus) -> None:
     waitress.serve(app, host=host, port=port, threads=threads)
 
 
+def _data_dir(data_dir: Path | None) -> Path:
+    return data_dir or default_data_dir()
+
+
+DATA_OPTION = click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Thư mục dữ liệu (mặc định: $TRACUU_DATA hoặc ~/.local/share/tracuu).",
+)
+
+
+@cli.group("user")
+def user_group() -> None:
+    """Tài khoản quản trị."""
+
+
+@user_group.command("add")
+@DATA_OPTION
+@click.argument("name")
+@click.password_option("--password", prompt="Mật khẩu", confirmation_prompt="Nhập lại mật khẩu")
+def user_add(data_dir, name, password) -> None:
+    """Tạo (hoặc đặt lại mật khẩu cho) tài khoản NAME."""
+    from search_app.accounts import AccountError, add_user
+
+    try:
+        add_user(_data_dir(data_dir), name, password)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Đã lưu tài khoản {name}.")
+
+
+@cli.group("token")
+def token_group() -> None:
+    """Token cho API nạp tài liệu."""
+
+
+@token_group.command("add")
+@DATA_OPTION
+@click.argument("name")
+def token_add(data_dir, name) -> None:
+    """Tạo token mới tên NAME; token chỉ hiện một lần."""
+    from search_app.accounts import AccountError, add_token
+
+    try:
+        token = add_token(_data_dir(data_dir), name)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(token)
+
+
 def main() -> None:
     cli()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from indexer.build import IndexMissing
@@ -34,6 +35,12 @@ def register(app: Flask) -> None:
     def http_error(exc: HTTPException):
         message = exc.description if getattr(exc, "vietnamese", False) else None
         return error_response(exc.code or 500, message)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc):
+        return error_response(
+            400, "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Hãy tải lại trang và thử lại."
+        )
 
     @app.errorhandler(IndexMissing)
     def index_missing(exc):

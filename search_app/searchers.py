@@ -33,11 +33,11 @@ class SearcherPool:
         link = self.index_dir / CURRENT
         pointed = os.readlink(link) if link.is_symlink() else None
         searcher = getattr(local, "searcher", None)
-        if searcher is None or pointed != getattr(local, "pointed", None):
+        if searcher is None or pointed != getattr(local, "pointed", None) or not searcher.up_to_date():
             if searcher is not None:
                 searcher.close()
+            # a fresh reader, not Searcher.refresh(): whoosh-reloaded's reader reuse keeps
+            # stale deletion lists, so updated documents would show twice
             ix = whoosh_index.open_dir(str(self._target()))
             local.searcher, local.pointed = ix.searcher(), pointed
-        elif not local.searcher.up_to_date():
-            local.searcher = local.searcher.refresh()
         return local.searcher

@@ -141,3 +141,50 @@ def test_script_in_a_document_is_shown_as_text_and_never_runs(page, base_url):
     page.goto(base_url + "/?q=script+alert")
     page.goto(base_url + "/feed?q=script+alert")
     assert dialogs == []
+
+
+@pytest.fixture(scope="module")
+def staff_url(tmp_path_factory):
+    import shutil
+
+    from conftest import CORPUS
+
+    from indexer.build import build_index
+    from search_app import accounts, create_app
+
+    root = tmp_path_factory.mktemp("browser-staff")
+    shutil.copytree(CORPUS, root / "corpus")
+    build_index([root / "corpus"], root / "index")
+    accounts.add_user(root / "data", "bientap", "mat-khau-rat-dai-2024")
+    app = create_app(
+        {"INDEX_DIR": str(root / "index"), "DATA_DIR": str(root / "data"), "CORPUS_DIR": str(root / "corpus")}
+    )
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+def test_staff_sign_in_upload_review_and_find_the_new_document(page, staff_url, tmp_path):
+    article = tmp_path / "hoi-thi-tieng-hat.md"
+    article.write_text(
+        "---\ntitle: Hội thi Tiếng hát công nhân lao động năm 2025\ndate: 2025-10-10\n---\n"
+        "Ngày 9/10/2025, LĐLĐ huyện Hữu Lũng tổ chức Hội thi Tiếng hát công nhân lao động.\n",
+        encoding="utf-8",
+    )
+    page.goto(staff_url + "/quan-tri/")
+    page.fill('input[name="name"]', "bientap")
+    page.fill('input[name="password"]', "mat-khau-rat-dai-2024")
+    page.click('main button:has-text("Đăng nhập")')
+    page.wait_for_selector('input[type="file"]')
+    page.set_input_files('input[type="file"]', str(article))
+    page.click("text=Tải lên và kiểm tra")
+    page.wait_for_selector("text=Kiểm tra thông tin trước khi lưu")
+    assert page.input_value('input[name="0-title"]') == "Hội thi Tiếng hát công nhân lao động năm 2025"
+    assert page.input_value('select[name="0-unit"]') == "LĐLĐ huyện Hữu Lũng"
+    page.select_option('select[name="0-type"]', "tin tức")
+    page.click("text=Lưu và lập chỉ mục")
+    page.wait_for_selector("text=Đã thêm và lập chỉ mục")
+    page.goto(staff_url + "/?q=hoi+thi+tieng+hat")
+    assert page.locator(".hit h3").first.inner_text() == "Hội thi Tiếng hát công nhân lao động năm 2025"
+    assert page.locator(".hit h3 mark").all_inner_texts()[0] == "Hội thi Tiếng hát"

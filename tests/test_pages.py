@@ -100,3 +100,7 @@ def test_new_commit_shows_up_without_restarting_the_app(tmp_path):
     assert client.get("/api/search?q=mai+am").get_json()["total"] == 1
     build_index([corpus], tmp_path / "index", rebuild=True)
     assert client.get("/api/search?q=mai+am").get_json()["total"] == 1
+    write_doc(corpus, "b.md", {"id": "b", "title": "Mái ấm Công đoàn năm 2025"}, "Trao nhà.")
+    build_index([corpus], tmp_path / "index")
+    hits = client.get("/api/search?q=mai+am").get_json()["hits"]
+    assert [h["title"] for h in hits] == ["Mái ấm Công đoàn năm 2025"]  # changed once, shown once

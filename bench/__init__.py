@@ -1,0 +1,1 @@
+"""Benchmarks of tracuu: indexing, queries, web (see bench/README.md); results in bench/RESULTS.md."""

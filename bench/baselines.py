@@ -1,0 +1,253 @@
+"""Baselines of bench/queries.py, over exactly the documents (and tokens) of our Whoosh index.
+
+* ``LikeScan``: what a CMS search does: ``WHERE text LIKE '%typed words%'`` in SQLite (in memory),
+  over the lower-cased title and body; one scan per query, then the page (newest first), the
+  total and, when asked, the facet counts are computed from the matching rows.
+* ``TantivyBaseline``: Tantivy over the same pre-segmented tokens. The tokens are read back from
+  our index's postings (syllables and compound words at their positions, exact and folded), so
+  pyvi does not run again; the query is our own Whoosh query (``build_query``, filters of
+  ``indexer.facets``) translated node by node, so both engines match the same documents by the
+  same rules. Facets are counted with Tantivy's terms aggregation, each facet under the other
+  facets' filters like ours.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sqlite3
+import time
+from collections import Counter
+from datetime import date, datetime
+from pathlib import Path
+
+import tantivy
+from tantivy import Occur
+from tantivy import Query as T
+from whoosh import query as Q
+
+from indexer import facets as F
+from indexer.normalise import fold_accents
+from indexer.query import build_query, parse
+from indexer.search import SearchRequest
+
+TEXT = ("title_exact", "title_folded", "body_exact", "body_folded")
+KEYWORDS = ("id", "unit", "type", "year", "month", "number", "numbers")
+CHUNK = 10000
+
+
+def stored_docs(reader) -> list[dict]:
+    """The stored article of every live document, in document-number order."""
+    return [dict(reader.stored_fields(n)["doc"], _docnum=n) for n in reader.all_doc_ids()]
+
+
+# --- LIKE scan -------------------------------------------------------------------------------
+
+
+class LikeScan:
+    def __init__(self, docs: list[dict]):
+        self.db = sqlite3.connect(":memory:", check_same_thread=False)
+        self.db.execute("CREATE TABLE docs (id TEXT, title TEXT, text TEXT, unit TEXT, type TEXT, date TEXT)")
+        self.db.executemany(
+            "INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                (
+                    d["id"],
+                    d["title"],
+                    (d["title"] + "\n" + d.get("body", "")).lower(),
+                    d.get("unit"),
+                    d["type"],
+                    d["date"],
+                )
+                for d in docs
+            ),
+        )
+
+    def search(self, request: SearchRequest) -> int:
+        """The typed text as one LIKE pattern; returns the total (page and counts kept in ``last``)."""
+        pattern = "%" + request.q.replace('"', "").strip().lower() + "%"
+        rows = self.db.execute("SELECT id, title, unit, type, date FROM docs WHERE text LIKE ?", (pattern,)).fetchall()
+        kept = [r for r in rows if _like_filters(r, request)]
+        page = sorted(kept, key=lambda r: r[4] or "", reverse=request.sort != "oldest")[: request.per_page]
+        counts = {}
+        if request.with_facets:
+            counts = {k: Counter(key(r) for r in kept) for k, key in _LIKE_FACETS.items()}
+        self.last = (page, counts)
+        return len(kept)
+
+
+_LIKE_FACETS = {"unit": lambda r: r[2], "type": lambda r: r[3], "year": lambda r: (r[4] or "")[:4]}
+
+
+def _like_filters(row: tuple, request: SearchRequest) -> bool:
+    _id, _title, unit, doc_type, day = row
+    day = day or ""
+    return (
+        (not request.units or unit in request.units)
+        and (not request.types or doc_type in request.types)
+        and (not request.years or day[:4] in request.years)
+        and (not request.months or day[:7] in request.months)
+        and (not request.date_from or day >= request.date_from.isoformat())
+        and (not request.date_to or day <= request.date_to.isoformat())
+    )
+
+
+# --- Tantivy ---------------------------------------------------------------------------------
+
+
+def _schema() -> tantivy.Schema:
+    sb = tantivy.SchemaBuilder()
+    for name in TEXT:
+        sb.add_text_field(name, tokenizer_name="raw", index_option="position")
+    for name in KEYWORDS:
+        sb.add_text_field(
+            name, stored=name == "id", fast=name in ("unit", "type", "year", "month"), tokenizer_name="raw"
+        )
+    sb.add_text_field("doc", stored=True, index_option="basic", tokenizer_name="raw")
+    sb.add_date_field("date", indexed=True, fast=True)
+    return sb.build()
+
+
+def _postings(reader, fieldname: str, lo: int, hi: int) -> dict[int, list[tuple[int, str]]]:
+    """(position, term) of every token of documents lo..hi-1 of one field, from the postings."""
+    out: dict[int, list[tuple[int, str]]] = {}
+    for raw in reader.lexicon(fieldname):
+        term = raw.decode("utf-8")
+        m = reader.postings(fieldname, raw)
+        if lo:
+            m.skip_to(lo)
+        while m.is_active() and m.id() < hi:
+            out.setdefault(m.id(), []).extend((p, term) for p in m.value_as("positions"))
+            m.next()
+    return out
+
+
+def _tokens(pairs: list[tuple[int, str]], fold: bool) -> tantivy.PreTokenizedString:
+    pairs.sort()
+    tokens = [tantivy.Token(fold_accents(t) if fold else t, p, p, p + 1) for p, t in pairs]
+    return tantivy.PreTokenizedString(" ".join(t for _p, t in pairs), tokens)
+
+
+def build_tantivy(reader, docs: list[dict], path: Path) -> float:
+    """A Tantivy index of the same documents and tokens; returns seconds (postings read included)."""
+    started = time.monotonic()
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    index = tantivy.Index(_schema(), path=str(path))
+    writer = index.writer(heap_size=256_000_000, num_threads=1)
+    by_num = {d["_docnum"]: d for d in docs}
+    top = reader.doc_count_all()
+    for lo in range(0, top, CHUNK):
+        hi = min(top, lo + CHUNK)
+        fields = {name: _postings(reader, name, lo, hi) for name in ("title_exact", "body_exact")}
+        for n in range(lo, hi):
+            d = by_num.get(n)
+            if d is None:
+                continue
+            doc = tantivy.Document()
+            for name in ("title", "body"):
+                pairs = fields[f"{name}_exact"].get(n, [])
+                doc.add_pre_tokenized_text(f"{name}_exact", _tokens(list(pairs), fold=False))
+                doc.add_pre_tokenized_text(f"{name}_folded", _tokens(list(pairs), fold=True))
+            doc.add_text("id", d["id"])
+            doc.add_text("type", d["type"] or "tin tức")
+            doc.add_text("doc", d["id"])
+            if d.get("unit"):
+                doc.add_text("unit", d["unit"])
+            if d.get("date"):
+                day = date.fromisoformat(d["date"])
+                doc.add_date("date", datetime(day.year, day.month, day.day))
+                doc.add_text("year", f"{day.year:04d}")
+                doc.add_text("month", f"{day.year:04d}-{day.month:02d}")
+            numbers = ([d["number"]] if d.get("number") else []) + list(d.get("numbers") or [])
+            for field, values in (("number", [d["number"]] if d.get("number") else []), ("numbers", numbers)):
+                for v in {x for n in values for x in (n.lower(), fold_accents(n).lower())}:
+                    doc.add_text(field, v)
+            writer.add_document(doc)
+    writer.commit()
+    writer.wait_merging_threads()
+    return time.monotonic() - started
+
+
+class TantivyBaseline:
+    def __init__(self, path: Path):
+        self.index = tantivy.Index.open(str(path))
+        self.index.reload()
+        self.searcher = self.index.searcher()
+        self.schema = self.index.schema
+
+    # Whoosh query -> Tantivy query, node by node
+    def convert(self, q: Q.Query) -> tantivy.Query:
+        s = self.schema
+        boost = getattr(q, "boost", 1.0)
+        if q is Q.NullQuery or isinstance(q, Q.NullQuery.__class__):
+            return T.empty_query()
+        if isinstance(q, Q.Every):
+            out = T.all_query()
+        elif isinstance(q, Q.Term):
+            out = T.term_query(s, q.fieldname, q.text)
+        elif isinstance(q, Q.Prefix):
+            out = T.regex_query(s, q.fieldname, re.escape(q.text) + ".*")
+        elif isinstance(q, Q.Phrase):
+            out = T.phrase_query(s, q.fieldname, list(q.words), slop=q.slop if q.slop > 1 else 0)
+        elif isinstance(q, Q.DateRange):
+            out = T.range_query(s, "date", tantivy.FieldType.Date, q.startdate, q.enddate)
+        elif isinstance(q, Q.ConstantScoreQuery):
+            return T.const_score_query(self.convert(q.child), q.score)
+        elif isinstance(q, Q.AndMaybe):
+            out = T.boolean_query([(Occur.Must, self.convert(q.a)), (Occur.Should, self.convert(q.b))])
+        elif isinstance(q, Q.AndNot):
+            out = T.boolean_query([(Occur.Must, self.convert(q.a)), (Occur.MustNot, self.convert(q.b))])
+        elif isinstance(q, Q.And | Q.Or):
+            occur = Occur.Must if isinstance(q, Q.And) else Occur.Should
+            out = T.boolean_query([(occur, self.convert(sub)) for sub in q.subqueries])
+        else:
+            raise TypeError(f"no translation for {type(q).__name__}")
+        return T.boost_query(out, boost) if boost != 1.0 else out
+
+    def expand(self, fieldname: str, prefix: str) -> list[str]:
+        return [t for t, _n in self.searcher.terms_with_prefix(fieldname, prefix, limit=64)]
+
+    def _agg(self, query: tantivy.Query, groups: list[str]) -> dict:
+        spec = {g: {"terms": {"field": g, "size": 1000}} for g in groups}
+        return self.searcher.aggregate(query, spec)
+
+    def search(self, request: SearchRequest) -> int:
+        """Our query and filters, run and counted by Tantivy; returns the total."""
+        parsed = parse(request.q)
+        main = self.convert(build_query(parsed, expand_prefix=self.expand))
+        always = F.DateFacet().range_filter(request)
+        own = {f.name: f.filter(request) for f in F.FACETS}
+        filters = F.combine([always, *own.values()])
+        q = main if filters is None else T.boolean_query([(Occur.Must, main), (Occur.Must, self.convert(filters))])
+        sort = request.sort if not (parsed.empty and request.sort == "relevance") else "newest"
+        if sort == "relevance":
+            found = self.searcher.search(q, limit=request.per_page)
+        else:
+            order = tantivy.Order.Desc if sort == "newest" else tantivy.Order.Asc
+            found = self.searcher.search(q, limit=request.per_page, order_by_field="date", order=order)
+        if not found.count and len(parsed.required) > 1:  # relaxed, as ours
+            relaxed = self.convert(build_query(parsed, relaxed=True, expand_prefix=self.expand))
+            q = (
+                relaxed
+                if filters is None
+                else T.boolean_query([(Occur.Must, relaxed), (Occur.Must, self.convert(filters))])
+            )
+            found = self.searcher.search(q, limit=request.per_page)
+        for _score, address in found.hits:
+            self.searcher.doc(address)
+        if request.with_facets:
+            count_q = self.convert(build_query(parsed, expand_prefix=self.expand, bonus=False))
+            unfiltered = [g for f in F.FACETS if own[f.name] is None for g in f.groups(request)]
+            if unfiltered:
+                self._agg(q, unfiltered)
+            for f in F.FACETS:
+                if own[f.name] is not None:
+                    others = F.combine([always, *(v for k, v in own.items() if k != f.name)])
+                    fq = (
+                        count_q
+                        if others is None
+                        else T.boolean_query([(Occur.Must, count_q), (Occur.Must, self.convert(others))])
+                    )
+                    self._agg(fq, list(f.groups(request)))
+        return found.count

@@ -1,0 +1,179 @@
+"""Web benchmark: requests/s and latency of /api/search and the HTML page under concurrent load.
+
+Starts the production server (``tracuu serve``: waitress, 8 threads) in a subprocess on
+127.0.0.1 and a free port, warms it with every query of the mix, then, for each endpoint, runs
+locust headless in a second process (bench/locustfile.py: ``--users`` closed-loop users cycling
+through bench/query_mix.tsv, stopping after ``--seconds`` or ``--max-requests``). Records the
+server's peak RSS and its CPU use. Only 127.0.0.1 is ever contacted.
+
+    python -m bench.web --size 10000 --seconds 60
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode
+
+import psutil
+
+from bench import data, report
+from bench.measure import Contention, TreeMemory, wait_quiet
+from bench.queries import MIX, ensure_index, load_mix
+
+REPO = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def start_server(index: Path, port: int) -> subprocess.Popen:
+    tracuu = shutil.which("tracuu")
+    cmd = [tracuu] if tracuu else [sys.executable, "-c", "from search_app.cli import main; main()"]
+    cmd += ["serve", "--index", str(index), "--host", HOST, "--port", str(port)]
+    env = os.environ | {"TRACUU_DATA": str(data.bench_dir() / "data-home")}
+    return subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL)
+
+
+def get(url: str, timeout: float = 60) -> int:
+    with urllib.request.urlopen(url, timeout=timeout) as resp:
+        resp.read()
+        return resp.status
+
+
+def wait_ready(base: str, server: subprocess.Popen, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"server exited with {server.returncode}")
+        try:
+            if get(base + "/api/search?q=test") == 200:
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError("server did not answer")
+
+
+def run_locust(base: str, endpoint: str, users: int, seconds: int, max_requests: int, out: Path) -> dict:
+    prefix = out / endpoint
+    cmd = [sys.executable, "-m", "locust", "-f", str(Path(__file__).with_name("locustfile.py"))]
+    cmd += ["--headless", "-u", str(users), "-r", str(users), "-t", f"{seconds}s", "--host", base]
+    cmd += ["--csv", str(prefix), "--only-summary", "--loglevel", "WARNING", "--stop-timeout", "5"]
+    env = os.environ | {"BENCH_ENDPOINT": endpoint, "BENCH_MAX_REQUESTS": str(max_requests), "PYTHONPATH": str(REPO)}
+    subprocess.run(cmd, cwd=REPO, env=env, check=False, stdout=subprocess.DEVNULL, timeout=seconds + 120)
+    with open(f"{prefix}_stats.csv", encoding="utf-8") as fh:
+        row = next(r for r in csv.DictReader(fh) if r["Name"] == "Aggregated")
+    pct = {p: float(row[f"{p}%"]) for p in ("50", "95", "99")}
+    return {
+        "requests": int(row["Request Count"]),
+        "failures": int(row["Failure Count"]),
+        "rps": round(float(row["Requests/s"]), 1),
+        "mean_ms": round(float(row["Average Response Time"]), 1),
+        "p50_ms": pct["50"],
+        "p95_ms": pct["95"],
+        "p99_ms": pct["99"],
+        "max_ms": float(row["Max Response Time"]),
+    }
+
+
+def run(size: int, seed: int, seconds: int, users: int, max_requests: int, endpoints: list[str]) -> dict:
+    index = ensure_index(size, seed)
+    port = free_port()
+    base = f"http://{HOST}:{port}"
+    server = start_server(index, port)
+    proc = psutil.Process(server.pid)
+    results: dict = {"size": size, "seed": seed, "seconds": seconds, "users": users, "endpoints": {}}
+    try:
+        wait_ready(base, server)
+
+        for row in load_mix():  # warm: every query once on each endpoint
+            for path in ("/api/search", "/"):
+                get(base + path + "?" + urlencode([("q", row.q), *parse_qsl(row.params)]))
+        results["rss_after_warmup_mb"] = round(proc.memory_info().rss / 2**20, 1)
+        memory = TreeMemory(server.pid)
+        memory.start()
+        with tempfile.TemporaryDirectory(prefix="tracuu-web-") as tmp:
+            for endpoint in endpoints:
+                wait_quiet()
+                cpu0 = sum(proc.cpu_times()[:2])
+                with Contention([proc]) as contention:
+                    figures = run_locust(base, endpoint, users, seconds, max_requests, Path(tmp))
+                server_cpu = sum(proc.cpu_times()[:2]) - cpu0
+                figures["server_cores"] = round(server_cpu / seconds, 2)
+                figures |= contention.as_dict()
+                results["endpoints"][endpoint] = figures
+                print(endpoint, figures, flush=True)
+        results |= memory.stop()
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    return results
+
+
+def markdown(r: dict) -> str:
+    names = {"api": "`/api/search` (JSON)", "html": "`/` (HTML page)"}
+    rows = [
+        (
+            names[e],
+            f"**{f['rps']:.0f}**",
+            f"{f['p50_ms']:.0f} / {f['p95_ms']:.0f} / {f['p99_ms']:.0f}",
+            f"{f['requests']:,}",
+            f["failures"],
+            f"{f['server_cores']:.2f}",
+            f"{f['others_cpu_share']:.0%}",
+        )
+        for e, f in r["endpoints"].items()
+    ]
+    head = (
+        f"### {r['size']:,} documents: waitress (`tracuu serve`, 8 threads), {r['users']} locust users, "
+        f"{r['seconds']} s per endpoint\n\n"
+    )
+    text = head + report.table(
+        rows,
+        ("endpoint", "requests/s", "p50 / p95 / p99 ms", "requests", "failures", "server CPU (cores)", "others' CPU"),
+    )
+    best = max(f["rps"] for f in r["endpoints"].values())
+    return text + (
+        f"\n\nServer memory: RSS {r['rss_after_warmup_mb']:.0f} MiB after warm-up, peak {r['peak_rss_mb']:.0f} MiB "
+        f"under load (target < 500 MiB at 100k documents). Target ≥ 300 requests/s on 2 cores: best here "
+        f"{best:.0f} requests/s ({best / 300:.2f} of the target). The load generator shares the 2 cores "
+        f"with the server. Query mix: `{MIX.name}`, every row cycled in order.\n"
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size", type=int, default=10000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--users", type=int, default=16)
+    parser.add_argument("--max-requests", type=int, default=200_000, help="per endpoint; the run stops at this")
+    parser.add_argument("--endpoints", nargs="+", default=["api", "html"], choices=["api", "html"])
+    parser.add_argument("--no-report", action="store_true")
+    args = parser.parse_args(argv)
+    result = run(args.size, args.seed, args.seconds, args.users, args.max_requests, args.endpoints)
+    report.save_json(f"web-{args.size}", result)
+    print(markdown(result))
+    if not args.no_report:
+        report.update_machine()
+        report.update(f"web-{args.size}", "Web", markdown(result))
+
+
+if __name__ == "__main__":
+    main()

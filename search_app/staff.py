@@ -1,0 +1,274 @@
+"""The staff area (/quan-tri): sign-in, upload and review, add by form, edit, remove, reindex, audit log."""
+
+from __future__ import annotations
+
+import functools
+import json
+import secrets
+import shutil
+import threading
+import time
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+
+from indexer import ingest
+from indexer.build import IndexBusy
+from indexer.metadata import DOC_TYPES, NEWS, TYPE_LABELS, load_units
+from search_app import accounts, audit
+from search_app.errors import error_response
+
+bp = Blueprint("staff", __name__, url_prefix="/quan-tri")
+
+MAX_FAILURES = 5
+FAILURE_WINDOW = 15 * 60
+
+
+class SigninThrottle:
+    """Slows repeated failed sign-ins per address and per account name."""
+
+    def __init__(self):
+        self.failures: dict[str, list[float]] = {}
+        self.lock = threading.Lock()
+
+    def _recent(self, key: str) -> list[float]:
+        now = time.time()
+        kept = [t for t in self.failures.get(key, []) if now - t < FAILURE_WINDOW]
+        self.failures[key] = kept
+        return kept
+
+    def blocked(self, *keys: str) -> bool:
+        with self.lock:
+            return any(len(self._recent(k)) >= MAX_FAILURES for k in keys)
+
+    def failed(self, *keys: str) -> None:
+        with self.lock:
+            for key in keys:
+                self._recent(key).append(time.time())
+
+    def succeeded(self, *keys: str) -> None:
+        with self.lock:
+            for key in keys:
+                self.failures.pop(key, None)
+
+
+def data_dir() -> Path:
+    return Path(current_app.config["DATA_DIR"])
+
+
+def index_dir() -> Path:
+    return Path(current_app.config["INDEX_DIR"])
+
+
+def corpus_dir() -> Path:
+    return Path(current_app.config["CORPUS_DIR"])
+
+
+def login_required(view):
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        if not session.get("staff"):
+            return redirect(url_for("staff.login", next=request.full_path))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def choices() -> dict:
+    return {
+        "units": [u.name for u in load_units()],
+        "types": [(t, TYPE_LABELS[t]) for t in [*DOC_TYPES, NEWS]],
+    }
+
+
+def form_fields(form, prefix: str = "") -> dict:
+    return {k: form.get(prefix + k, "").strip() for k in ("title", "date", "unit", "type", "number", "url")}
+
+
+@bp.route("/dang-nhap", methods=["GET", "POST"])
+def login():
+    if request.method == "GET":
+        return render_template("staff/login.html")
+    throttle: SigninThrottle = current_app.extensions["signin_throttle"]
+    name = request.form.get("name", "").strip()
+    keys = (f"ip:{request.remote_addr}", f"name:{name}")
+    if throttle.blocked(*keys):
+        return render_template(
+            "staff/login.html", error="Bạn đã nhập sai quá nhiều lần. Vui lòng thử lại sau 15 phút."
+        ), 429
+    if not accounts.check_user(data_dir(), name, request.form.get("password", "")):
+        throttle.failed(*keys)
+        time.sleep(current_app.config.get("SIGNIN_FAILURE_DELAY", 1.0))
+        return render_template("staff/login.html", error="Sai tên đăng nhập hoặc mật khẩu."), 401
+    throttle.succeeded(*keys)
+    session.clear()
+    session["staff"] = name
+    audit.record(data_dir(), name, "signin")
+    target = request.args.get("next", "")
+    return redirect(target if target.startswith("/quan-tri") else url_for("staff.home"))
+
+
+@bp.post("/dang-xuat")
+def logout():
+    session.clear()
+    return redirect(url_for("pages.index"))
+
+
+@bp.get("/")
+@login_required
+def home():
+    reindexer = current_app.extensions["reindexer"]
+    return render_template(
+        "staff/home.html",
+        log=audit.recent(data_dir()),
+        reindex=reindexer.state.as_dict(),
+        **choices(),
+    )
+
+
+@bp.get("/tien-do")
+@login_required
+def progress():
+    return current_app.extensions["reindexer"].state.as_dict()
+
+
+@bp.post("/lap-chi-muc")
+@login_required
+def reindex_all():
+    reindexer = current_app.extensions["reindexer"]
+    user = session["staff"]
+    folder = data_dir()
+
+    def done(state):
+        audit.record(folder, user, "reindex", detail=state.error or state.summary or "")
+
+    if reindexer.start(user, on_done=done):
+        flash("Đã bắt đầu lập lại chỉ mục. Tìm kiếm vẫn hoạt động trong lúc chờ.", "ok")
+    else:
+        flash("Đang có một lần lập lại chỉ mục chạy; hãy đợi nó xong.", "error")
+    return redirect(url_for("staff.home"))
+
+
+def _staging() -> Path:
+    return data_dir() / "staging"
+
+
+@bp.post("/tai-len")
+@login_required
+def upload():
+    files = [f for f in request.files.getlist("files") if f and f.filename]
+    if not files:
+        flash("Chưa chọn tệp nào.", "error")
+        return redirect(url_for("staff.home"))
+    token = secrets.token_hex(16)
+    folder = _staging() / token
+    items, errors = [], []
+    for n, storage in enumerate(files):
+        data = storage.read(ingest.MAX_FILE_BYTES + 1)
+        upload = ingest.Upload(storage.filename, data)
+        try:
+            article = ingest.preview(upload)
+        except ingest.IngestError as exc:
+            errors.append(str(exc))
+            continue
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{n}.bin").write_bytes(data)
+        (folder / f"{n}.json").write_text(json.dumps({"filename": storage.filename}), "utf-8")
+        items.append({"n": n, "filename": storage.filename, "article": article})
+    if not items:
+        reindexer = current_app.extensions["reindexer"]
+        return render_template(
+            "staff/home.html",
+            errors=errors,
+            log=audit.recent(data_dir()),
+            reindex=reindexer.state.as_dict(),
+            **choices(),
+        ), 400
+    return render_template("staff/review.html", token=token, items=items, errors=errors, **choices())
+
+
+@bp.post("/luu")
+@login_required
+def save_uploads():
+    token = request.form.get("token", "")
+    if not (len(token) == 32 and all(c in "0123456789abcdef" for c in token)):
+        return error_response(400, "Phiên tải lên không hợp lệ.")
+    folder = _staging() / token
+    if not folder.is_dir():
+        flash("Phiên tải lên đã hết hạn; hãy tải lại tệp.", "error")
+        return redirect(url_for("staff.home"))
+    saved = []
+    try:
+        for meta in sorted(folder.glob("*.json")):
+            n = meta.stem
+            if request.form.get(f"skip-{n}"):
+                continue
+            filename = json.loads(meta.read_text("utf-8"))["filename"]
+            upload = ingest.Upload(filename, (folder / f"{n}.bin").read_bytes())
+            try:
+                article = ingest.add_upload(corpus_dir(), index_dir(), upload, form_fields(request.form, f"{n}-"))
+            except (ingest.IngestError, IndexBusy) as exc:
+                flash(f"{filename}: {exc}", "error")
+                continue
+            audit.record(data_dir(), session["staff"], "add", article.id, article.title, f"tải lên {filename}")
+            saved.append(article)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    for article in saved:
+        flash(f"Đã thêm và lập chỉ mục: {article.title}", "ok")
+    return redirect(url_for("staff.home"))
+
+
+@bp.post("/them")
+@login_required
+def add_text():
+    fields = form_fields(request.form)
+    try:
+        article = ingest.add_text(corpus_dir(), index_dir(), fields, request.form.get("body", ""))
+    except (ingest.IngestError, IndexBusy) as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("staff.home"))
+    audit.record(data_dir(), session["staff"], "add", article.id, article.title, "nhập trực tiếp")
+    flash(f"Đã thêm và lập chỉ mục: {article.title}", "ok")
+    return redirect(url_for("staff.home"))
+
+
+@bp.route("/tai-lieu/<path:doc_id>/sua", methods=["GET", "POST"])
+@login_required
+def edit(doc_id: str):
+    try:
+        _path, doc = ingest.source_of(index_dir(), doc_id)
+    except ingest.IngestError as exc:
+        return error_response(404, str(exc))
+    if request.method == "GET":
+        return render_template("staff/edit.html", doc=doc, **choices())
+    try:
+        article = ingest.edit(index_dir(), doc_id, form_fields(request.form))
+    except (ingest.IngestError, IndexBusy) as exc:
+        flash(str(exc), "error")
+        return render_template("staff/edit.html", doc=doc, **choices()), 400
+    audit.record(data_dir(), session["staff"], "edit", doc_id, article.title)
+    flash(f"Đã cập nhật: {article.title}", "ok")
+    return redirect(url_for("pages.document", doc_id=doc_id))
+
+
+@bp.post("/tai-lieu/<path:doc_id>/xoa")
+@login_required
+def remove(doc_id: str):
+    try:
+        doc = ingest.remove(index_dir(), doc_id)
+    except (ingest.IngestError, IndexBusy) as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("staff.home"))
+    audit.record(data_dir(), session["staff"], "remove", doc_id, doc.get("title", ""))
+    flash(f"Đã gỡ: {doc.get('title', doc_id)}", "ok")
+    return redirect(url_for("staff.home"))
