@@ -349,3 +349,23 @@ def test_searches_stay_correct_while_a_full_reindex_of_3000_documents_runs(tmp_p
     after = client.get("/api/search", query_string={"q": "vinamilk"}).get_json()
     assert after["total"] >= 1 and after["hits"][0]["id"].startswith("dantri-")
     assert client.get("/api/search?q=15/KH-LĐLĐ").get_json()["hits"][0]["id"] == "kh-15-2017-ldld"
+
+
+def test_a_failed_reindex_shows_its_error_and_the_old_index_keeps_serving(staff_app):
+    import filelock
+
+    client = signed_in(staff_app)
+    before = client.get("/api/search?q=mai+am+cong+doan").get_json()
+    # a build started from the command line holds the index
+    held = filelock.FileLock(str(__import__("pathlib").Path(staff_app.config["INDEX_DIR"]) / "build.lock"))
+    held.acquire()
+    try:
+        client.post("/quan-tri/lap-chi-muc", data={"csrf_token": csrf(client, "/quan-tri/")})
+        reindexer = staff_app.extensions["reindexer"]
+        reindexer.thread.join(timeout=60)
+    finally:
+        held.release()
+    page = client.get("/quan-tri/").get_data(as_text=True)
+    assert "đang chạy trên thư mục này" in page
+    after = client.get("/api/search?q=mai+am+cong+doan").get_json()
+    assert after["total"] == before["total"] and after["hits"] == before["hits"]
