@@ -263,18 +263,21 @@ def _single_page(lines: list[str], path: Path, root: Path) -> Article:
             skip_next = True
             continue
         body_lines.append(line.strip())
+    return _article_from_blocks(path, root, title, body_lines, published, captions)
+
+
+def _article_from_blocks(path, root, title, blocks, published, captions) -> Article:
+    """A page's article; a closing "Name - Unit" line gives the author and the unit."""
     author = unit = None
-    if body_lines:
-        m = _AUTHOR_LINE.match(body_lines[-1])
-        if m:
-            author = m.group("author").strip()
-            found = meta.units_mentioned(m.group("org"))
-            unit = found[0].name if found else None
-            body_lines.pop()
+    m = _AUTHOR_LINE.match(blocks[-1]) if blocks else None
+    found = meta.units_mentioned(m.group("org")) if m else []
+    if found:
+        author, unit = m.group("author").strip(), found[0].name
+        blocks = blocks[:-1]
     article = Article(
         id=doc_id_for(path, root),
         title=title,
-        body="\n\n".join(body_lines),
+        body="\n\n".join(blocks),
         date=published,
         unit=unit,
         author=author,
@@ -356,24 +359,7 @@ def from_html(html: str, path: Path, root: Path) -> Article:
     blocks = [b for b in blocks if b and not is_boilerplate(b)]
     if not blocks:
         blocks = [normalise(scope.text(separator="\n", strip=True))]
-    author = unit = None
-    m = _AUTHOR_LINE.match(blocks[-1]) if blocks else None
-    if m:
-        found = meta.units_mentioned(m.group("org"))
-        if found:
-            author, unit = m.group("author").strip(), found[0].name
-            blocks.pop()
-    article = Article(
-        id=doc_id_for(path, root),
-        title=title,
-        body="\n\n".join(blocks),
-        date=published,
-        unit=unit,
-        author=author,
-        captions=captions,
-        source=str(path),
-    )
-    return fill_metadata(article, head="")
+    return _article_from_blocks(path, root, title, blocks, published, captions)
 
 
 # --- JSON Lines (bulk loads) --------------------------------------------------------------------

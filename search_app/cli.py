@@ -8,8 +8,7 @@ import click
 
 from indexer.build import default_data_dir, index_exists
 from indexer.cli import INDEX_OPTION, cli, resolve_index_dir
-
-BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+from search_app import BUNDLED_CORPUS
 
 
 @cli.command("serve")
