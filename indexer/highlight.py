@@ -1,8 +1,9 @@
 """Mark what matched in titles and snippets, whole words at a time, as escaped HTML.
 
-Matching is done on folded syllable sequences, so a word is marked whether it matched
-accented, unaccented or through an abbreviation's expansion, and a multi-syllable word
-("Công đoàn cơ sở") becomes one mark. No pyvi here: it must stay fast for every hit.
+Texts are the normalised forms stored in the index. Matching is done on folded syllable
+sequences, so a word is marked whether it matched accented, unaccented or through an
+abbreviation's expansion, and a multi-syllable word ("Công đoàn cơ sở") becomes one mark.
+No pyvi here: it must stay fast for every hit.
 """
 
 from __future__ import annotations
@@ -11,27 +12,23 @@ import html
 import re
 
 from indexer.analysis import find_protected
-from indexer.normalise import fold_accents, normalise
+from indexer.normalise import fold_accents, fold_lower_same_length
 
 _SYLLABLE = re.compile(r"\w+", re.UNICODE)
 SNIPPET_CHARS = 260
+SCAN_CHARS = 20_000
 
 
 def _syllables(text: str) -> list[tuple[str, int, int]]:
     """(folded lower form, start, end) for every syllable and protected token, in order."""
+    flat = fold_lower_same_length(text)
     out = []
-    protected = find_protected(text)
     last = 0
-    for _kind, value, start, end in protected:
-        out.extend(
-            (fold_accents(m.group(0).lower()), last + m.start(), last + m.end())
-            for m in _SYLLABLE.finditer(text[last:start])
-        )
+    for _kind, value, start, end in find_protected(text):
+        out.extend((m.group(0), last + m.start(), last + m.end()) for m in _SYLLABLE.finditer(flat[last:start]))
         out.append((fold_accents(value.lower()), start, end))
         last = end
-    out.extend(
-        (fold_accents(m.group(0).lower()), last + m.start(), last + m.end()) for m in _SYLLABLE.finditer(text[last:])
-    )
+    out.extend((m.group(0), last + m.start(), last + m.end()) for m in _SYLLABLE.finditer(flat[last:]))
     return out
 
 
@@ -76,14 +73,16 @@ def mark(text: str, ranges: list[tuple[int, int]], offset: int = 0, end: int | N
 
 
 def highlight(text: str, sequences, prefixes=()) -> str:
-    """The whole text, escaped, with matches marked."""
-    text = normalise(text)
+    """The whole (normalised, as stored) text, escaped, with matches marked."""
     return mark(text, match_ranges(text, sequences, prefixes))
 
 
 def snippet(text: str, sequences, prefixes=(), size: int = SNIPPET_CHARS) -> str:
-    """The stretch of text with the most distinct matches, escaped and marked."""
-    text = " ".join(normalise(text).split())
+    """The stretch of text with the most distinct matches, escaped and marked.
+
+    Only the first SCAN_CHARS are looked at: a long law should not slow every result page.
+    """
+    text = " ".join(text[:SCAN_CHARS].split())
     ranges = match_ranges(text, sequences, prefixes)
     if not ranges:
         cut = _cut_end(text, size)

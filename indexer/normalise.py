@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 TONE_MARKS = {
     "\u0300",  # huyền
@@ -71,6 +72,20 @@ def fold_accents(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return stripped.replace("đ", "d").replace("Đ", "D")
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(ch: str) -> str:
+    out = fold_accents(ch)
+    return out if len(out) == 1 else ch
+
+
+def fold_lower_same_length(text: str) -> str:
+    """Folded and lower-cased, one character for each character of the (NFC) text.
+
+    Offsets into the result are offsets into the text, which highlighting relies on.
+    """
+    return "".join(_fold_char(ch) for ch in text.lower()) if len(text.lower()) == len(text) else text
 
 
 def has_diacritics(text: str) -> bool:

@@ -277,7 +277,11 @@ def clause_query(clause: Clause, expand_prefix=None) -> Q.Query:
                 parts.append(_sequence_query(fieldname, alternative, EXACT_BOOST, clause.phrase))
         folded = tuple(fold_accents(s) for s in alternative)
         for fieldname in TEXT_FIELDS[True]:
-            parts.append(_sequence_query(fieldname, folded, FOLDED_BOOST, clause.phrase))
+            if clause.accented and len(folded) > 1 and not clause.phrase:
+                # a mistyped accent only needs the folded compound; the exact fields did the rest
+                parts.append(Q.Term(fieldname, "_".join(folded), boost=FOLDED_BOOST))
+            else:
+                parts.append(_sequence_query(fieldname, folded, FOLDED_BOOST, clause.phrase))
     return Q.Or(parts)
 
 
