@@ -20,7 +20,7 @@ from functools import lru_cache
 
 from whoosh.analysis import Composable, Token
 
-from indexer.normalise import canonical, fold_accents, normalise
+from indexer.normalise import fold_accents, normalise
 
 Word = tuple[str, ...]
 
@@ -139,7 +139,7 @@ def segment(text: str) -> list[Span]:
 
 def segment_words(text: str) -> list[Word]:
     """The words of a text as canonical (lower-case, normalised) syllable tuples."""
-    return [tuple(canonical(s) for s in span.syllables) for span in segment(normalise(text))]
+    return [tuple(s.lower() for s in span.syllables) for span in segment(normalise(text))]
 
 
 class SegmentedText(str):
@@ -198,9 +198,8 @@ class _VietnameseAnalyzer(Composable):
             spans = None
             words = value.words
         else:
-            text = normalise(value)
-            spans = segment(text)
-            words = [tuple(canonical(s) for s in sp.syllables) for sp in spans]
+            spans = segment(normalise(value))
+            words = [tuple(s.lower() for s in sp.syllables) for sp in spans]
         pos = start_pos
         for index, word in enumerate(words):
             syllables, compound = word_terms(word, self.fold)

@@ -22,7 +22,6 @@ TONE_MARKS = {
 # In open syllables ending in these vowel pairs the tone may sit on either vowel
 # ("hoà"/"hòa", "khoẻ"/"khỏe", "thuỷ"/"thủy"); we put it on the first one.
 _MOVABLE_PAIRS = {("o", "a"), ("o", "e"), ("u", "y")}
-_WORD = re.compile(r"\w+")
 
 
 def nfc(text: str) -> str:
@@ -57,9 +56,13 @@ def _place_tone(word: str) -> str:
     return unicodedata.normalize("NFC", "".join("".join(letter) for letter in letters))
 
 
+# Only words ending in a toned a/e after o, or a toned y after u, can need a change.
+_CANDIDATE = re.compile(r"\w*(?:[oO][àáảãạÀÁẢÃẠèéẻẽẹÈÉẺẼẸ]|[uU][ỳýỷỹỵỲÝỶỸỴ])(?!\w)")
+
+
 def normalise_tone_placement(text: str) -> str:
     """Move tone marks of open "oa", "oe", "uy" syllables to one convention ("hoà" -> "hòa")."""
-    return _WORD.sub(lambda m: _place_tone(m.group(0)), text)
+    return _CANDIDATE.sub(lambda m: _place_tone(m.group(0)), text)
 
 
 def normalise(text: str) -> str:
