@@ -162,6 +162,15 @@ def _staging() -> Path:
     return data_dir() / "staging"
 
 
+def _drop_stale_staging(max_age: float = 24 * 3600) -> None:
+    """Uploads reviewed but never saved are dropped after a day."""
+    if not _staging().is_dir():
+        return
+    for folder in _staging().iterdir():
+        if time.time() - folder.stat().st_mtime > max_age:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 @bp.post("/tai-len")
 @login_required
 def upload():
@@ -169,6 +178,7 @@ def upload():
     if not files:
         flash("Chưa chọn tệp nào.", "error")
         return redirect(url_for("staff.home"))
+    _drop_stale_staging()
     token = secrets.token_hex(16)
     folder = _staging() / token
     items, errors = [], []
