@@ -11,16 +11,16 @@ keyed by a hash of their inputs (the documents and the index-time code of ``inde
   first 5,000 lines of ``vietnews.jsonl.gz`` and the first 5,000 of ``baomoi.jsonl.gz``;
 * ``corpus``: ``corpus/`` only, for the ``fast`` queries (all their relevant documents are there).
 
+For each, a baseline index holds the same Articles (``indexer.extract.read_sources``) in a plain
+Whoosh schema (``title``/``body`` with ``StandardAnalyzer``); its queries go through
+``MultifieldParser(["title", "body"])`` with AND, falling back to OR when AND finds nothing
+(as ours does).
+
 A change in how text becomes terms (``analysis.py``, ``normalise.py``, ``schema.py``) builds a new
 index (about 7 minutes for ``full`` on 2 cores); any other change of ``indexer/`` or of the documents
 updates it incrementally, by content hash (use ``--rebuild`` after changing what ``build.prepare``
 puts in a field); query-time code (``query.py``, ``search.py``, the abbreviation table) needs
 neither. The baseline is rebuilt only when the set of (id, content hash) changes.
-
-For each, a baseline index holds the same Articles (``indexer.extract.read_sources``) in a plain
-Whoosh schema (``title``/``body`` with ``StandardAnalyzer``); its queries go through
-``MultifieldParser(["title", "body"])`` with AND, falling back to OR when AND finds nothing
-(as ours does).
 
     python bench/quality.py [--subset N] [--json] [--rebuild] [--fast-only] [--details FILE]
 """
@@ -128,9 +128,13 @@ def scores(ranked: list[str], relevant: dict[str, int], k: int = K) -> dict[str,
 
 
 def ours(searcher: Searcher, text: str) -> list[str]:
-    """Top ids from tracuu's own search."""
+    """Top ids from tracuu's own search, run as the pages and the API run it (with facets).
+
+    Facets matter for the ranking too: with them Whoosh collects every match; without them it
+    uses a top-N collector whose matcher pruning can drop a top document (see QUALITY.md).
+    """
     try:
-        result = search(searcher, SearchRequest(q=text, per_page=K, with_facets=False))
+        result = search(searcher, SearchRequest(q=text, per_page=K))
     except QueryError:
         return []
     return [h.id for h in result.hits]
@@ -252,7 +256,8 @@ def indexes(name: str, sources: list[Path], rebuild: bool) -> tuple[Path, Path]:
             shutil.rmtree(old, ignore_errors=True)
     if not marker.exists() or marker.read_text() != input_key:
         print(f"indexing {name} into {folder} ...", file=sys.stderr, flush=True)
-        report = build_index(sources, ours_dir)
+        # the small corpus index is always built afresh (one segment), as a regression test builds it
+        report = build_index(sources, ours_dir, rebuild=name == "corpus")
         print(
             f"  ours: {report.added} added, {report.updated} updated, {report.removed} removed, "
             f"{report.unchanged} unchanged, {report.seconds:.0f} s",

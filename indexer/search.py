@@ -185,6 +185,25 @@ class _Page:
         return len(self.docs)
 
 
+def run_query(searcher: Searcher, q, *, limit: int | None, filter=None, sortedby=None, groupedby=None):
+    """searcher.search without Whoosh's matcher pruning.
+
+    Its top-N collector periodically drops sub-matchers whose estimated best score is below
+    the current N-th score; with our Or/AndMaybe trees that estimate is wrong and a top
+    document can vanish from the results. Every document is scored instead.
+    """
+    collector = searcher.collector(
+        limit=limit, sortedby=sortedby, groupedby=groupedby, filter=filter, maptype=sorting.Count
+    )
+    inner = collector
+    while hasattr(inner, "child"):
+        inner = inner.child
+    if hasattr(inner, "replace"):
+        inner.replace = 0
+    searcher.search_with_collector(q, collector)
+    return collector.results()
+
+
 def _allowed(searcher, filters) -> set[int] | None:
     """The documents a filter lets through; None for no filter.
 
@@ -199,13 +218,8 @@ def _page(searcher, q, request, parsed, filters, groups) -> tuple[_Page, dict[st
     allowed = _allowed(searcher, filters)
     if allowed is not None and not allowed:
         q = Q.NullQuery
-    results = searcher.search(
-        q,
-        filter=allowed,
-        limit=limit,
-        sortedby=_sortedby(request, parsed),
-        groupedby=groups or None,
-        maptype=sorting.Count,
+    results = run_query(
+        searcher, q, limit=limit, filter=allowed, sortedby=_sortedby(request, parsed), groupedby=groups or None
     )
     counts = {name: dict(results.groups(name)) for name in groups} if groups else {}
     return _Page(results, (request.page - 1) * request.per_page, request.per_page), counts
@@ -261,7 +275,7 @@ def suggest(searcher: Searcher, parsed: ParsedQuery, total: int, relaxed: bool) 
         return None
     candidate = " ".join(words)
     try:
-        better = searcher.search(build_query(parse(candidate)), limit=1)
+        better = run_query(searcher, build_query(parse(candidate)), limit=1)
     except QueryError:
         return None
     if len(better) and (relaxed or total == 0 or len(better) >= total):

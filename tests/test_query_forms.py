@@ -157,3 +157,12 @@ def test_highlight_marks_the_whole_word_however_it_matched(searcher):
 def test_excluded_words_and_prefixes(searcher):
     assert "tin-ten-duong" not in ids(searcher, "duong -khen")
     assert "tin-duong" in ids(searcher, "giao thô*")
+
+
+def test_results_do_not_depend_on_whether_facets_are_counted(sample_index):
+    """Whoosh's top-N pruning once dropped top documents when no facets were counted."""
+    with open_index(sample_index).searcher() as s:
+        for q in ["mái ấm công đoàn", "phát triển đoàn viên", "nghi quyet dai hoi", "tháng công nhân an toàn"]:
+            with_facets = [h.id for h in search(s, SearchRequest(q=q)).hits]
+            without = [h.id for h in search(s, SearchRequest(q=q, with_facets=False)).hits]
+            assert with_facets == without, q
