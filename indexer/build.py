@@ -260,7 +260,8 @@ def _build_locked(sources, index_dir, rebuild, workers, progress, on_total, star
     if on_total:
         on_total(len(todo))
 
-    writer = ix.writer(limitmb=256)
+    # separate segment files are memory-mapped; a compound file is copied into every searcher
+    writer = ix.writer(limitmb=256, compound=False)
     try:
         for doc_id in gone:
             writer.delete_by_term("id", doc_id)
