@@ -220,16 +220,18 @@ def units_mentioned(text: str, units: tuple[Unit, ...] | None = None) -> list[Un
     return list(found.values())
 
 
+@lru_cache(maxsize=8)
+def _unit_keys(units: tuple[Unit, ...]) -> dict[str, Unit]:
+    keys: dict[str, Unit] = {}
+    for unit in units:
+        for key in (unit.slug, *(folded(a) for a in unit.aliases), *(folded(c) for c in unit.codes)):
+            keys.setdefault(key, unit)
+    return keys
+
+
 def resolve_unit(value: str, units: tuple[Unit, ...] | None = None) -> Unit | None:
     """A unit from its name, slug, alias or issuer code, as typed by a person."""
-    units = units or load_units()
-    key = folded(value).strip()
-    for unit in units:
-        if key == unit.slug or key in {folded(a) for a in unit.aliases}:
-            return unit
-        if key in {folded(c) for c in unit.codes}:
-            return unit
-    return None
+    return _unit_keys(units or load_units()).get(folded(value).strip())
 
 
 def unit_from_number(number: str, units: tuple[Unit, ...] | None = None) -> Unit | None:
