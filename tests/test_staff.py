@@ -16,23 +16,27 @@ from search_app import accounts, create_app
 PASSWORD = "mat-khau-rat-dai-2024"
 
 
-@pytest.fixture(scope="module")
-def staff_app(tmp_path_factory):
-    root = tmp_path_factory.mktemp("staff")
+def make_staff_app(root, extra=None):
+    """The real app over a copy of the sample corpus (plus ``extra`` files), with one staff account."""
     corpus = root / "corpus"
     shutil.copytree(CORPUS, corpus)
+    for name, text in (extra or {}).items():
+        (corpus / name).write_text(text, "utf-8")
     build_index([corpus], root / "index")
     accounts.add_user(root / "data", "bientap", PASSWORD)
-    app = create_app(
-        {
-            "TESTING": True,
-            "INDEX_DIR": str(root / "index"),
-            "DATA_DIR": str(root / "data"),
-            "CORPUS_DIR": str(corpus),
-            "SIGNIN_FAILURE_DELAY": 0.0,
-        }
-    )
-    app.config["root"] = root
+    config = {
+        "TESTING": True,
+        "INDEX_DIR": str(root / "index"),
+        "DATA_DIR": str(root / "data"),
+        "CORPUS_DIR": str(corpus),
+        "SIGNIN_FAILURE_DELAY": 0.0,
+    }
+    return create_app(config)
+
+
+@pytest.fixture(scope="module")
+def staff_app(tmp_path_factory):
+    app = make_staff_app(tmp_path_factory.mktemp("staff"))
     return app
 
 
@@ -293,21 +297,9 @@ def test_searches_stay_correct_while_a_full_reindex_of_3000_documents_runs(tmp_p
 
     if not DANTRI.exists():
         pytest.skip("../shared/corpus is not available")
-    corpus = tmp_path / "corpus"
-    shutil.copytree(CORPUS, corpus)
-    bulk = corpus / "bulk.jsonl"
-    bulk.write_text(json.dumps({"id": "placeholder", "title": "Tin tạm", "body": "Nội dung tạm."}) + "\n", "utf-8")
-    build_index([corpus], tmp_path / "index")
-    accounts.add_user(tmp_path / "data", "bientap", PASSWORD)
-    app = create_app(
-        {
-            "TESTING": True,
-            "INDEX_DIR": str(tmp_path / "index"),
-            "DATA_DIR": str(tmp_path / "data"),
-            "CORPUS_DIR": str(corpus),
-            "SIGNIN_FAILURE_DELAY": 0.0,
-        }
-    )
+    placeholder = json.dumps({"id": "placeholder", "title": "Tin tạm", "body": "Nội dung tạm."}) + "\n"
+    app = make_staff_app(tmp_path, {"bulk.jsonl": placeholder})
+    bulk = tmp_path / "corpus" / "bulk.jsonl"
     client = signed_in(app)
     queries = ["nghi quyet dai hoi", "15/KH-LĐLĐ", "mái ấm công đoàn", "vinamilk"]
     before = {q: client.get("/api/search", query_string={"q": q}).get_json() for q in queries}
