@@ -114,7 +114,7 @@ def _postings(reader, fieldname: str, lo: int, hi: int) -> dict[int, list[tuple[
     for raw in reader.lexicon(fieldname):
         term = raw.decode("utf-8")
         m = reader.postings(fieldname, raw)
-        if lo:
+        if lo and m.is_active() and m.id() < lo:
             m.skip_to(lo)
         while m.is_active() and m.id() < hi:
             out.setdefault(m.id(), []).extend((p, term) for p in m.value_as("positions"))
@@ -131,6 +131,7 @@ def _tokens(pairs: list[tuple[int, str]], fold: bool) -> tantivy.PreTokenizedStr
 def build_tantivy(reader, docs: list[dict], path: Path) -> float:
     """A Tantivy index of the same documents and tokens; returns seconds (postings read included)."""
     started = time.monotonic()
+    final, path = path, path.with_name(path.name + ".tmp")
     shutil.rmtree(path, ignore_errors=True)
     path.mkdir(parents=True)
     index = tantivy.Index(_schema(), path=str(path))
@@ -166,6 +167,7 @@ def build_tantivy(reader, docs: list[dict], path: Path) -> float:
             writer.add_document(doc)
     writer.commit()
     writer.wait_merging_threads()
+    path.rename(final)  # only a finished index gets the name that is reused
     return time.monotonic() - started
 
 

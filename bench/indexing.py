@@ -107,6 +107,7 @@ def incremental(size: int, index: Path, workers: int, count: int, seed: int) -> 
 
 
 def run_size(size: int, workers: int, seed: int, ceiling_max: int, extra: int) -> dict:
+    code = report.code_version()
     source, stats = data.ensure_slice(size, seed)
     index = data.index_dir(size, seed)
     shutil.rmtree(index, ignore_errors=True)
@@ -119,6 +120,7 @@ def run_size(size: int, workers: int, seed: int, ceiling_max: int, extra: int) -
     ceil = ceiling(source, size, workers, ceiling_max, seed)
     print(f"[{size}] pyvi ceiling {ceil}", flush=True)
     result = {
+        "code": code,
         "size": size,
         "workers": workers,
         "seed": seed,
@@ -167,7 +169,7 @@ def markdown(r: dict) -> str:
         added = f"**{add['seconds']:.1f} s** (wall {add['wall_s']:.1f} s)"
         rows.append((f"incremental: add {add['added']} new articles", added))
         rows.append(("incremental: remove them again", f"{rem['seconds']:.1f} s (wall {rem['wall_s']:.1f} s)"))
-    head = f"### {r['size']:,} documents, {r['workers']} worker processes (seed {r['seed']})\n\n"
+    head = f"### {r['size']:,} documents, {r['workers']} worker processes (seed {r['seed']}; code {r['code']})\n\n"
     return head + report.table(rows, ("measure", "value"))
 
 

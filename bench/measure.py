@@ -45,7 +45,7 @@ class TreeMemory(threading.Thread):
     PSS counts pages shared by forked workers once, so the tree sum is the real footprint.
     """
 
-    def __init__(self, pid: int, interval: float = 0.5):
+    def __init__(self, pid: int, interval: float = 2.0):
         super().__init__(daemon=True)
         self.proc = psutil.Process(pid)
         self.interval = interval
@@ -87,8 +87,10 @@ def _busy_cpu() -> tuple[float, float]:
     return t.user + t.nice + t.system + t.irq + t.softirq + getattr(t, "steal", 0.0), time.monotonic()
 
 
-def wait_quiet(threshold: float = 20.0, max_wait: float = 180.0, interval: float = 5.0) -> float:
-    """Wait (up to ``max_wait`` s) until the machine's CPU use is below ``threshold`` %; the last reading."""
+def wait_quiet(threshold: float = 20.0, max_wait: float | None = None, interval: float = 5.0) -> float:
+    """Wait (up to ``max_wait`` s, default $TRACUU_BENCH_QUIET_WAIT or 180) for CPU use below ``threshold`` %."""
+    if max_wait is None:
+        max_wait = float(os.environ.get("TRACUU_BENCH_QUIET_WAIT", "180"))
     deadline = time.monotonic() + max_wait
     while True:
         busy = psutil.cpu_percent(interval=interval)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import statistics
 import time
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl
 
+import psutil
 from werkzeug.datastructures import MultiDict
 
 from bench import data, report
@@ -109,27 +111,32 @@ class Ours:
 
 
 def timed(fn, req) -> tuple[float, float, int]:
-    """Wall and CPU milliseconds of one call (CPU time is what other processes cannot inflate)."""
-    started, cpu = time.perf_counter(), time.process_time()
+    """Wall and CPU milliseconds (this thread) of one call: CPU time is what other processes cannot inflate."""
+    started, cpu = time.perf_counter(), time.thread_time()
     total = fn(req)
-    return (time.perf_counter() - started) * 1000, (time.process_time() - cpu) * 1000, total
+    return (time.perf_counter() - started) * 1000, (time.thread_time() - cpu) * 1000, total
 
 
-def run(size: int, seed: int, rounds: int, cold_rounds: int, like: bool) -> dict:
+def run(size: int, seed: int, rounds: int, cold_rounds: int, like: bool, with_tantivy: bool = True) -> dict:
     from indexer.analysis import _segment_plain, _tokenizer
 
+    code = report.code_version()
     rows = load_mix()
     index = ensure_index(size, seed)
     _tokenizer()  # pyvi loads once per process, as in a server
+    rss0 = psutil.Process().memory_info().rss
     ours = Ours(index)
+    searcher_mb = (psutil.Process().memory_info().rss - rss0) / 2**20
     reader = ours.searcher.reader()
     docs = stored_docs(reader)
     doc_count = len(docs)
     tantivy_dir = data.bench_dir() / f"tantivy-{size}-s{seed}-{ours.generation.name}"
-    if not tantivy_dir.exists():
-        print(f"building Tantivy index {tantivy_dir}", flush=True)
-        print(f"  {build_tantivy(reader, docs, tantivy_dir):.1f} s", flush=True)
-    engines = {"tracuu": ours.search, "tantivy": TantivyBaseline(tantivy_dir).search}
+    engines = {"tracuu": ours.search}
+    if with_tantivy:
+        if not tantivy_dir.exists():
+            print(f"building Tantivy index {tantivy_dir}", flush=True)
+            print(f"  {build_tantivy(reader, docs, tantivy_dir):.1f} s", flush=True)
+        engines["tantivy"] = TantivyBaseline(tantivy_dir).search
     if like:
         engines["like"] = LikeScan(docs).search
     del docs
@@ -148,7 +155,7 @@ def run(size: int, seed: int, rounds: int, cold_rounds: int, like: bool) -> dict
                         warm[engine][row.name].append(ms)
                         warm_cpu[engine][row.name].append(cpu_ms)
         print("warm done", flush=True)
-        cold: dict[str, dict[str, list[float]]] = {e: {r.name: [] for r in rows} for e in ("tracuu", "tantivy")}
+        cold: dict[str, dict[str, list[float]]] = {e: {r.name: [] for r in rows} for e in engines if e != "like"}
         opens: list[float] = []
         for _ in range(cold_rounds):
             for row in rows:
@@ -156,9 +163,11 @@ def run(size: int, seed: int, rounds: int, cold_rounds: int, like: bool) -> dict
                 _segment_plain.cache_clear()
                 opens.append(ours.open())
                 cold["tracuu"][row.name].append(timed(ours.search, to_request(row))[0])
-                evict(tantivy_dir)
-                cold["tantivy"][row.name].append(timed(TantivyBaseline(tantivy_dir).search, to_request(row))[0])
+                if with_tantivy:
+                    evict(tantivy_dir)
+                    cold["tantivy"][row.name].append(timed(TantivyBaseline(tantivy_dir).search, to_request(row))[0])
     return {
+        "code": code,
         "size": size,
         "seed": seed,
         "docs": doc_count,
@@ -170,6 +179,7 @@ def run(size: int, seed: int, rounds: int, cold_rounds: int, like: bool) -> dict
         "warm_cpu": warm_cpu,
         "cold": cold,
         "open_ms": summary_ms(opens),
+        "searcher_rss_mb": round(searcher_mb, 1),
         "contention": contention.as_dict(),
     }
 
@@ -199,10 +209,13 @@ def markdown(r: dict, s: dict) -> str:
         return f"{d['p50']:.1f} / {d['p95']:.1f} / {d['p99']:.1f}" if d else "n/a (in memory)"
 
     names = {"tracuu": "tracuu (Whoosh)", "tantivy": "Tantivy, same tokens", "like": "LIKE scan (SQLite)"}
-    rows = [(names[e], fmt(v["warm"]), fmt(v["warm_facets"]), fmt(v.get("cold")), v["warm"]["n"]) for e, v in s.items()]
+    rows = [
+        (names[e], fmt(v["warm"]), fmt(v["warm_facets"]), fmt(v["warm_cpu"]), fmt(v.get("cold")), v["warm"]["n"])
+        for e, v in s.items()
+    ]
     head = (
         f"### {r['docs']:,} documents (seed {r['seed']}): {len(r['rows'])} queries, "
-        f"{r['rounds']} warm rounds, {r['cold_rounds']} cold\n\n"
+        f"{r['rounds']} warm rounds, {r['cold_rounds']} cold; code {r['code']}\n\n"
     )
     text = head + report.table(
         rows, ("engine", "warm p50 / p95 / p99 ms", "warm, facet rows", "warm CPU time", "cold", "n warm")
@@ -220,8 +233,9 @@ def markdown(r: dict, s: dict) -> str:
     text += (
         f"\n\nTarget: p95 ≤ 30 ms with all facets at 100k documents; here (warm, facet rows) p95 = **{p95:.1f} ms** "
         f"({p95 / 30:.1f}× the target; in CPU time {p95_cpu:.1f} ms, {p95_cpu / 30:.1f}×). "
-        f"Opening the index (cold): p50 {r['open_ms']['p50']:.0f} ms. "
-        f"Other processes used {r['contention']['others_cpu_share']:.0%} of the cores during the run.\n\n"
+        f"Opening the index (cold): p50 {r['open_ms']['p50']:.0f} ms"
+        + (f"; one open searcher adds {r['searcher_rss_mb']:,.0f} MiB of RSS. " if "searcher_rss_mb" in r else ". ")
+        + f"Other processes used {r['contention']['others_cpu_share']:.0%} of the cores during the run.\n\n"
     )
     per_query = []
     for row in r["rows"]:
@@ -257,9 +271,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=5, help="timed warm passes over the mix")
     parser.add_argument("--cold-rounds", type=int, default=2)
     parser.add_argument("--no-like", action="store_true", help="skip the LIKE scan")
+    parser.add_argument("--no-tantivy", action="store_true", help="skip Tantivy (its index takes minutes at 100k)")
     parser.add_argument("--no-report", action="store_true")
+    parser.add_argument("--render", action="store_true", help="only rewrite RESULTS.md from bench/out/*.json")
     args = parser.parse_args(argv)
-    result = run(args.size, args.seed, args.rounds, args.cold_rounds, not args.no_like)
+    if args.render:
+        result = json.loads((report.OUT / f"queries-{args.size}.json").read_text())
+        report.update(f"queries-{args.size}", "Queries", markdown(result, summarise(result)))
+        return
+    result = run(args.size, args.seed, args.rounds, args.cold_rounds, not args.no_like, not args.no_tantivy)
     summary = summarise(result)
     report.save_json(f"queries-{args.size}", result | {"summary": summary})
     print(markdown(result, summary))

@@ -70,13 +70,28 @@ def machine() -> dict:
     }
 
 
+def code_version() -> str:
+    """The commit measured, and whether indexer/ or search_app/ had uncommitted changes."""
+    repo = RESULTS.parent.parent
+
+    def git(*args: str) -> str:
+        try:
+            return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True).stdout.strip()
+        except OSError:
+            return ""
+
+    commit = git("rev-parse", "--short", "HEAD") or "?"
+    dirty = git("status", "--porcelain", "--", "indexer", "search_app")
+    return commit + (" + uncommitted changes" if dirty else "")
+
+
 def machine_markdown() -> str:
     m = machine()
     pkgs = ", ".join(f"{k} {v}" for k, v in m["packages"].items())
     return (
         f"- CPU: {m['cpu']}, `nproc` = {m['nproc']}; memory {m['memory_gib']} GiB; {m['os']}\n"
         f"- Python {m['python']}; {pkgs}\n"
-        f"- tracuu commit {m['commit']} (plus uncommitted work); last machine refresh "
+        f"- tracuu at {code_version()} when this block was last written "
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n"
     )
 

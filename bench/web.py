@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import shutil
 import socket
@@ -45,7 +46,8 @@ def start_server(index: Path, port: int) -> subprocess.Popen:
     cmd = [tracuu] if tracuu else [sys.executable, "-c", "from search_app.cli import main; main()"]
     cmd += ["serve", "--index", str(index), "--host", HOST, "--port", str(port)]
     env = os.environ | {"TRACUU_DATA": str(data.bench_dir() / "data-home")}
-    return subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL)
+    log = open(data.bench_dir() / f"server-{port}.log", "w")  # noqa: SIM115 - closed with the process
+    return subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
 def get(url: str, timeout: float = 60) -> int:
@@ -95,7 +97,14 @@ def run(size: int, seed: int, seconds: int, users: int, max_requests: int, endpo
     base = f"http://{HOST}:{port}"
     server = start_server(index, port)
     proc = psutil.Process(server.pid)
-    results: dict = {"size": size, "seed": seed, "seconds": seconds, "users": users, "endpoints": {}}
+    results: dict = {
+        "code": report.code_version(),
+        "size": size,
+        "seed": seed,
+        "seconds": seconds,
+        "users": users,
+        "endpoints": {},
+    }
     try:
         wait_ready(base, server)
 
@@ -142,7 +151,7 @@ def markdown(r: dict) -> str:
     ]
     head = (
         f"### {r['size']:,} documents: waitress (`tracuu serve`, 8 threads), {r['users']} locust users, "
-        f"{r['seconds']} s per endpoint\n\n"
+        f"{r['seconds']} s per endpoint; code {r['code']}\n\n"
     )
     text = head + report.table(
         rows,
@@ -166,7 +175,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--max-requests", type=int, default=200_000, help="per endpoint; the run stops at this")
     parser.add_argument("--endpoints", nargs="+", default=["api", "html"], choices=["api", "html"])
     parser.add_argument("--no-report", action="store_true")
+    parser.add_argument("--render", action="store_true", help="only rewrite RESULTS.md from bench/out/*.json")
     args = parser.parse_args(argv)
+    if args.render:
+        result = json.loads((report.OUT / f"web-{args.size}.json").read_text())
+        report.update(f"web-{args.size}", "Web", markdown(result))
+        return
     result = run(args.size, args.seed, args.seconds, args.users, args.max_requests, args.endpoints)
     report.save_json(f"web-{args.size}", result)
     print(markdown(result))

@@ -10,7 +10,7 @@
 Each writes bench/out/profile-KIND.txt (call tree) and profile-KIND-flat.txt (functions by own
 time), and prints the top of the flat profile.
 
-    python -m bench.profile indexing queries web --size 10000
+    python -m bench.profiling indexing queries web --size 10000
 """
 
 from __future__ import annotations
