@@ -19,7 +19,7 @@ from indexer import facets as F
 from indexer.highlight import highlight, snippet
 from indexer.metadata import TYPE_LABELS, resolve_type, resolve_unit
 from indexer.normalise import fold_accents
-from indexer.query import ParsedQuery, QueryError, build_query, parse
+from indexer.query import MAX_PREFIX_TERMS, ParsedQuery, QueryError, build_query, parse
 
 SORTS = ("relevance", "newest", "oldest")
 MAX_PER_PAGE = 100
@@ -111,7 +111,7 @@ def _prefix_expander(searcher: Searcher):
         out = []
         for term in reader.expand_prefix(fieldname, prefix):
             out.append(term.decode("utf-8") if isinstance(term, bytes) else term)
-            if len(out) >= 64:
+            if len(out) >= MAX_PREFIX_TERMS:
                 break
         return out
 
@@ -314,5 +314,3 @@ def parse_date(value: str | None) -> date | None:
     except ValueError:
         raise QueryError(f"Ngày không hợp lệ: {value!r} (dạng YYYY-MM-DD).") from None
 
-
-__all__ = ["SearchRequest", "SearchResult", "Hit", "search", "get_document", "related", "QueryError", "Q"]
