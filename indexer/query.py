@@ -99,6 +99,12 @@ def abbreviations() -> dict[str, tuple[str, tuple[str, ...]]]:
 
 
 @lru_cache(maxsize=1)
+def abbreviation_keys() -> frozenset[str]:
+    """Every abbreviation, folded and as written: words a spelling corrector must leave alone."""
+    return frozenset(abbreviations()) | frozenset(abbr for abbr, _expansion in abbreviations().values())
+
+
+@lru_cache(maxsize=1)
 def _expansions() -> list[tuple[tuple[str, ...], str]]:
     """(folded expansion syllables, abbreviation) longest first."""
     pairs = [(tuple(fold_accents(s) for s in exp), abbr) for abbr, exp in abbreviations().values()]

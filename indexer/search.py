@@ -19,7 +19,7 @@ from indexer import facets as F
 from indexer.highlight import highlight, snippet
 from indexer.metadata import TYPE_LABELS, resolve_type, resolve_unit
 from indexer.normalise import fold_accents
-from indexer.query import MAX_PREFIX_TERMS, ParsedQuery, QueryError, build_query, parse
+from indexer.query import MAX_PREFIX_TERMS, ParsedQuery, QueryError, abbreviation_keys, build_query, parse
 
 SORTS = ("relevance", "newest", "oldest")
 MAX_PER_PAGE = 100
@@ -144,19 +144,18 @@ def search(searcher: Searcher, request: SearchRequest) -> SearchResult:
     unfiltered = [f for f in F.FACETS if own[f.name] is None] if request.with_facets else []
     main_groups = {k: v for f in unfiltered for k, v in f.groups(request).items()}
     results, counts = _page(searcher, q, request, parsed, all_filters, main_groups)
-    count_q = build_query(parsed, expand_prefix=expand, bonus=False)
     relaxed = False
     if results.total == 0 and len(parsed.required) > 1:
         relaxed_q = build_query(parsed, relaxed=True, expand_prefix=expand)
         relaxed_results, relaxed_counts = _page(searcher, relaxed_q, request, parsed, all_filters, main_groups)
         if relaxed_results.total:
             results, counts, relaxed = relaxed_results, relaxed_counts, True
-            count_q = build_query(parsed, relaxed=True, expand_prefix=expand, bonus=False)
     if request.page > 1 and request.page > -(-results.total // request.per_page):
         raise QueryError(f"Trang {request.page} vượt quá số trang kết quả.")
 
     facet_values: dict[str, list[F.FacetValue]] = {}
     if request.with_facets:
+        count_q = build_query(parsed, relaxed=relaxed, expand_prefix=expand, bonus=False)
         for facet in F.FACETS:
             if facet in unfiltered:
                 facet_counts = counts
@@ -265,7 +264,7 @@ def suggest(searcher: Searcher, parsed: ParsedQuery, total: int, relaxed: bool) 
         if not lowered.isalpha() or len(lowered) < 2:
             continue
         fieldname = "body_exact" if fold_accents(lowered) != lowered else "body_folded"
-        if reader.doc_frequency(fieldname, lowered) > 0 or lowered in _abbreviation_keys():
+        if reader.doc_frequency(fieldname, lowered) > 0 or lowered in abbreviation_keys():
             continue
         corrections = searcher.corrector(fieldname).suggest(lowered, limit=1, maxdist=2 if len(lowered) > 4 else 1)
         if corrections:
@@ -281,12 +280,6 @@ def suggest(searcher: Searcher, parsed: ParsedQuery, total: int, relaxed: bool) 
     if len(better) and (relaxed or total == 0 or len(better) >= total):
         return candidate
     return None
-
-
-def _abbreviation_keys() -> set[str]:
-    from indexer.query import abbreviations
-
-    return {abbr for abbr, _expansion in abbreviations().values()} | set(abbreviations())
 
 
 def get_document(searcher: Searcher, doc_id: str) -> dict | None:
@@ -313,4 +306,3 @@ def parse_date(value: str | None) -> date | None:
         return date.fromisoformat(value.strip())
     except ValueError:
         raise QueryError(f"Ngày không hợp lệ: {value!r} (dạng YYYY-MM-DD).") from None
-

@@ -126,12 +126,13 @@ def logout():
 @bp.get("/")
 @login_required
 def home():
+    return _home_page()
+
+
+def _home_page(errors: list[str] | None = None):
     reindexer = current_app.extensions["reindexer"]
     return render_template(
-        "staff/home.html",
-        log=audit.recent(data_dir()),
-        reindex=reindexer.state.as_dict(),
-        **choices(),
+        "staff/home.html", errors=errors, log=audit.recent(data_dir()), reindex=reindexer.state.as_dict(), **choices()
     )
 
 
@@ -195,14 +196,7 @@ def upload():
         (folder / f"{n}.json").write_text(json.dumps({"filename": storage.filename}), "utf-8")
         items.append({"n": n, "filename": storage.filename, "article": article})
     if not items:
-        reindexer = current_app.extensions["reindexer"]
-        return render_template(
-            "staff/home.html",
-            errors=errors,
-            log=audit.recent(data_dir()),
-            reindex=reindexer.state.as_dict(),
-            **choices(),
-        ), 400
+        return _home_page(errors), 400
     return render_template("staff/review.html", token=token, items=items, errors=errors, **choices())
 
 
