@@ -1,9 +1,11 @@
 """Facets: date (years, then months of a chosen year), union unit, document type.
 
-One class per facet, one interface: ``filter(request)`` is the facet's own restriction,
-``groups()`` the Whoosh facets it counts, ``values(request, counts)`` what a page or the API
-shows (value, label, count, selected). Several values of one facet combine with OR; each
-facet is counted under the other facets' filters but not its own.
+One class per facet, one interface: ``mask(request, arrays)`` is the facet's own restriction
+as a boolean array over the index (``filter(request)`` the same as a Whoosh query, for
+engines that take queries), ``count(request, arrays, matched)`` counts its values among the
+matched documents, ``values(request, counts)`` is what a page or the API shows (value,
+label, count, selected). Several values of one facet combine with OR; each facet is counted
+under the other facets' filters but not its own.
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
+import numpy as np
 from whoosh import query as Q
-from whoosh import sorting
 
+from indexer.arrays import IndexArrays
 from indexer.metadata import TYPE_LABELS
 
 MONTH_LABELS = {f"{m:02d}": f"Tháng {m}" for m in range(1, 13)}
@@ -39,7 +42,10 @@ class Facet:
     def filter(self, request) -> Q.Query | None:
         raise NotImplementedError
 
-    def groups(self, request) -> dict[str, sorting.FacetType]:
+    def mask(self, request, arrays: IndexArrays) -> np.ndarray | None:
+        raise NotImplementedError
+
+    def count(self, request, arrays: IndexArrays, matched: np.ndarray) -> dict[str, dict[str, int]]:
         raise NotImplementedError
 
     def values(self, request, counts: dict[str, dict]) -> list[FacetValue]:
@@ -56,8 +62,12 @@ class FieldFacet(Facet):
     def filter(self, request):
         return _any_of(self.fieldname, self.selected(request))
 
-    def groups(self, request):
-        return {self.name: sorting.FieldFacet(self.fieldname, allow_overlap=False)}
+    def mask(self, request, arrays):
+        chosen = self.selected(request)
+        return _in(arrays, self.fieldname, chosen) if chosen else None
+
+    def count(self, request, arrays, matched):
+        return {self.name: _tally(arrays, self.fieldname, matched)}
 
     def label_for(self, value: str) -> str:
         return value
@@ -110,11 +120,34 @@ class DateFacet(Facet):
     def filter(self, request):
         return self.year_filter(request)
 
-    def groups(self, request):
-        groups = {"year": sorting.FieldFacet("year", allow_overlap=False)}
+    def range_mask(self, request, arrays: IndexArrays) -> np.ndarray | None:
+        if not request.date_from and not request.date_to:
+            return None
+        keys = arrays.dates()
+        inside = _in(arrays, "dated", ["1"])
+        if request.date_from:
+            inside &= keys >= arrays.date_key(datetime.combine(request.date_from, time.min))
+        if request.date_to:
+            inside &= keys <= arrays.date_key(datetime.combine(request.date_to, time.max))
+        return inside
+
+    def mask(self, request, arrays):
+        if not request.years and not request.months:
+            return None
+        inside = np.zeros(arrays.size, dtype=bool)
+        for year in request.years:
+            months = [m for m in request.months if m.startswith(year + "-")]
+            inside |= _in(arrays, "month", months) if months else _in(arrays, "year", [year])
+        orphans = [m for m in request.months if m[:4] not in request.years]
+        if orphans:
+            inside |= _in(arrays, "month", orphans)
+        return inside
+
+    def count(self, request, arrays, matched):
+        counts = {"year": _tally(arrays, "year", matched)}
         if request.years:
-            groups["month"] = sorting.FieldFacet("month", allow_overlap=False)
-        return groups
+            counts["month"] = _tally(arrays, "month", matched)
+        return counts
 
     def values(self, request, counts):
         years = {k: v for k, v in counts.get("year", {}).items() if k}
@@ -132,6 +165,26 @@ class DateFacet(Facet):
 
 
 FACETS: tuple[Facet, ...] = (DateFacet(), UnitFacet(), TypeFacet())
+
+
+def _in(arrays: IndexArrays, fieldname: str, values: list[str]) -> np.ndarray:
+    codes, _labels = arrays.column(fieldname)
+    return np.isin(codes, arrays.codes_for(fieldname, values))
+
+
+def _tally(arrays: IndexArrays, fieldname: str, matched: np.ndarray) -> dict[str, int]:
+    codes, labels = arrays.column(fieldname)
+    counts = np.bincount(codes[matched], minlength=len(labels))
+    return {labels[n]: int(c) for n, c in enumerate(counts.tolist()) if c}
+
+
+def all_of(masks: list[np.ndarray | None], size: int) -> np.ndarray:
+    """The documents every mask lets through (all of them when there is none)."""
+    out = np.ones(size, dtype=bool)
+    for mask in masks:
+        if mask is not None:
+            out &= mask
+    return out
 
 
 def combine(filters: list[Q.Query | None]) -> Q.Query | None:

@@ -291,21 +291,22 @@ def clause_query(clause: Clause, expand_prefix=None) -> Q.Query:
     return Q.Or(parts)
 
 
-def build_query(parsed: ParsedQuery, *, relaxed: bool = False, expand_prefix=None, bonus: bool = True) -> Q.Query:
+def build_query(
+    parsed: ParsedQuery, *, relaxed: bool = False, expand_prefix=None, bonus: bool = True, phrase_bonus: bool = True
+) -> Q.Query:
     """All clauses required (or any, when ``relaxed``), minus exclusions.
 
-    ``bonus`` adds a score for the words standing together as typed; it never changes which
-    documents match, so counting facets can leave it out.
+    ``bonus`` adds scores that never change which documents match: for the words standing
+    together as typed (``phrase_bonus``, see ``phrase_bonus_query``) and for the document
+    type the query names. Counting facets can leave them out.
     """
     if parsed.empty:
         return Q.Every()
     clauses = [clause_query(c, expand_prefix) for c in parsed.required]
     combined: Q.Query = Q.Or(clauses) if relaxed else Q.And(clauses)
-    words = [c for c in parsed.required if not c.number and not c.prefix and c.alternatives]
-    if bonus and len(words) > 1:
-        syllables = tuple(fold_accents(s) for c in words for s in c.alternatives[0])
-        phrases = [Q.Phrase(f, list(syllables), slop=1, boost=PHRASE_BONUS) for f in TEXT_FIELDS[True]]
-        combined = Q.AndMaybe(combined, Q.Or(phrases))
+    together = phrase_bonus_query(parsed) if bonus and phrase_bonus else None
+    if together is not None:
+        combined = Q.AndMaybe(combined, together)
     if bonus and parsed.type_hint:
         # scores grow with the number of words, so the bonus does too
         weight = TYPE_BONUS * len(parsed.required)
@@ -313,3 +314,15 @@ def build_query(parsed: ParsedQuery, *, relaxed: bool = False, expand_prefix=Non
     if parsed.excluded:
         combined = Q.AndNot(combined, Q.Or([clause_query(c) for c in parsed.excluded]))
     return combined
+
+
+def phrase_bonus_query(parsed: ParsedQuery) -> Q.Query | None:
+    """The typed words side by side, for a bonus: None when there are fewer than two words.
+
+    Search applies it to the best-scoring documents only, as positions are costly to check.
+    """
+    words = [c for c in parsed.required if not c.number and not c.prefix and c.alternatives]
+    if len(words) < 2:
+        return None
+    syllables = tuple(fold_accents(s) for c in words for s in c.alternatives[0])
+    return Q.Or([Q.Phrase(f, list(syllables), slop=1, boost=PHRASE_BONUS) for f in TEXT_FIELDS[True]])

@@ -1,8 +1,9 @@
 """Search: a SearchRequest in, a SearchResult out. Used by the CLI, the pages and the JSON API.
 
-Runs the parsed query with the filters, counts facets (each under the others' filters),
-falls back to any-word matching when all-words finds nothing, suggests a corrected query,
-and marks matches in titles and snippets.
+Runs the parsed query with the filters (over whole arrays, see ``evaluate``), counts facets
+(each under the others' filters), ranks by score or date, falls back to any-word matching
+when all-words finds nothing, suggests a corrected query, and marks matches in titles and
+snippets.
 """
 
 from __future__ import annotations
@@ -11,15 +12,24 @@ import time
 from dataclasses import dataclass, field
 from datetime import date
 
-from whoosh import query as Q
-from whoosh import sorting
+import numpy as np
 from whoosh.searching import Searcher
 
 from indexer import facets as F
+from indexer.arrays import IndexArrays, index_arrays
+from indexer.evaluate import evaluate
 from indexer.highlight import highlight, snippet
 from indexer.metadata import TYPE_LABELS, resolve_type, resolve_unit
 from indexer.normalise import fold_accents
-from indexer.query import MAX_PREFIX_TERMS, ParsedQuery, QueryError, abbreviation_keys, build_query, parse
+from indexer.query import (
+    MAX_PREFIX_TERMS,
+    ParsedQuery,
+    QueryError,
+    abbreviation_keys,
+    build_query,
+    parse,
+    phrase_bonus_query,
+)
 
 SORTS = ("relevance", "newest", "oldest")
 MAX_PER_PAGE = 100
@@ -104,29 +114,14 @@ class SearchResult:
         return max(1, -(-self.total // self.request.per_page))
 
 
-def _prefix_expander(searcher: Searcher):
-    reader = searcher.reader()
+RESCORE_WINDOW = 200
 
+
+def _prefix_expander(arrays: IndexArrays):
     def expand(fieldname: str, prefix: str) -> list[str]:
-        out = []
-        for term in reader.expand_prefix(fieldname, prefix):
-            out.append(term.decode("utf-8") if isinstance(term, bytes) else term)
-            if len(out) >= MAX_PREFIX_TERMS:
-                break
-        return out
+        return arrays.expand_prefix(fieldname, prefix, MAX_PREFIX_TERMS)
 
     return expand
-
-
-def _sortedby(request: SearchRequest, parsed: ParsedQuery):
-    sort = request.sort
-    if parsed.empty and sort == "relevance":
-        sort = "newest"
-    if sort == "relevance":
-        return None
-    return sorting.MultiFacet(
-        [sorting.FieldFacet("dated", reverse=True), sorting.FieldFacet("date", reverse=(sort == "newest"))]
-    )
 
 
 def search(searcher: Searcher, request: SearchRequest) -> SearchResult:
@@ -135,106 +130,100 @@ def search(searcher: Searcher, request: SearchRequest) -> SearchResult:
     request.validate()
     request.canonicalise()
     parsed = parse(request.q)
-    expand = _prefix_expander(searcher)
-    q = build_query(parsed, expand_prefix=expand)
-    always = F.DateFacet().range_filter(request)
-    own = {facet.name: facet.filter(request) for facet in F.FACETS}
-    all_filters = F.combine([always, *own.values()])
+    arrays = index_arrays(searcher)
+    expand = _prefix_expander(arrays)
+    always = F.all_of([arrays.live, F.DateFacet().range_mask(request, arrays)], arrays.size)
+    own = {facet.name: facet.mask(request, arrays) for facet in F.FACETS}
+    allowed = F.all_of([always, *own.values()], arrays.size)
+    # facets are counted outside their own filter, so the query must be answered there too
+    scope = always if request.with_facets else allowed
 
-    unfiltered = [f for f in F.FACETS if own[f.name] is None] if request.with_facets else []
-    main_groups = {k: v for f in unfiltered for k, v in f.groups(request).items()}
-    results, counts = _page(searcher, q, request, parsed, all_filters, main_groups)
+    found = evaluate(build_query(parsed, expand_prefix=expand, phrase_bonus=False), arrays, scope)
     relaxed = False
-    if results.total == 0 and len(parsed.required) > 1:
-        relaxed_q = build_query(parsed, relaxed=True, expand_prefix=expand)
-        relaxed_results, relaxed_counts = _page(searcher, relaxed_q, request, parsed, all_filters, main_groups)
-        if relaxed_results.total:
-            results, counts, relaxed = relaxed_results, relaxed_counts, True
-    if request.page > 1 and request.page > -(-results.total // request.per_page):
+    if not (found.mask & allowed).any() and len(parsed.required) > 1:
+        loose = evaluate(build_query(parsed, relaxed=True, expand_prefix=expand, phrase_bonus=False), arrays, scope)
+        if (loose.mask & allowed).any():
+            found, relaxed = loose, True
+    matched = found.mask & allowed
+    total = int(np.count_nonzero(matched))
+    if request.page > 1 and request.page > -(-total // request.per_page):
         raise QueryError(f"Trang {request.page} vượt quá số trang kết quả.")
 
     facet_values: dict[str, list[F.FacetValue]] = {}
     if request.with_facets:
-        count_q = build_query(parsed, relaxed=relaxed, expand_prefix=expand, bonus=False)
         for facet in F.FACETS:
-            if facet in unfiltered:
-                facet_counts = counts
-            else:
-                others = F.combine([always, *(f for name, f in own.items() if name != facet.name)])
-                facet_counts = _counts(searcher, count_q, others, facet.groups(request))
-            facet_values[facet.name] = facet.values(request, facet_counts)
+            others = [always, *(m for name, m in own.items() if name != facet.name)]
+            counted = found.mask & F.all_of(others, arrays.size)
+            facet_values[facet.name] = facet.values(request, facet.count(request, arrays, counted))
 
-    by_score = _sortedby(request, parsed) is None
-    hits = [_hit(results, i, parsed, by_score) for i in range(len(results))]
+    by_score = _by_score(request, parsed)
+    offset = (request.page - 1) * request.per_page
+    if by_score:
+        ranked, scores = _rank_by_score(arrays, parsed, found.scores, matched, offset + request.per_page)
+    else:
+        ranked, scores = _rank_by_date(arrays, matched, newest=request.sort != "oldest"), None
+    hits = []
+    for n in range(offset, min(offset + request.per_page, len(ranked))):
+        doc = searcher.stored_fields(int(ranked[n]))["doc"]
+        hits.append(_hit(doc, float(scores[n]) if scores is not None else 0.0, parsed))
     suggestion = None
     if not parsed.empty and not parsed.number_only:
-        suggestion = suggest(searcher, parsed, results.total, relaxed)
+        suggestion = suggest(searcher, parsed, total, relaxed)
     took = (time.perf_counter() - started) * 1000
-    return SearchResult(request, results.total, hits, facet_values, took, suggestion, relaxed, parsed)
+    return SearchResult(request, total, hits, facet_values, took, suggestion, relaxed, parsed)
 
 
-class _Page:
-    def __init__(self, results, offset, per_page):
-        self.results = results
-        self.total = len(results)
-        self.offset = offset
-        self.docs = list(results[offset : offset + per_page]) if self.total > offset else []
-
-    def __len__(self):
-        return len(self.docs)
+def _by_score(request: SearchRequest, parsed: ParsedQuery) -> bool:
+    return request.sort == "relevance" and not parsed.empty
 
 
-def run_query(searcher: Searcher, q, *, limit: int | None, filter=None, sortedby=None, groupedby=None):
-    """searcher.search without Whoosh's matcher pruning.
+def _rank_by_score(arrays, parsed, scores, matched, needed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Documents by score, best first (ties by index order), through the ``needed`` first.
 
-    Its top-N collector periodically drops sub-matchers whose estimated best score is below
-    the current N-th score; with our Or/AndMaybe trees that estimate is wrong and a top
-    document can vanish from the results. Every document is scored instead.
+    The words-together bonus is computed for the best RESCORE_WINDOW documents only: it
+    reorders the top of the list, where positions are worth checking.
     """
-    collector = searcher.collector(
-        limit=limit, sortedby=sortedby, groupedby=groupedby, filter=filter, maptype=sorting.Count
+    docs = np.flatnonzero(matched)
+    found = scores[docs]
+    bonus = phrase_bonus_query(parsed)
+    window = max(RESCORE_WINDOW, needed)
+    if len(docs) > window:
+        best = np.argpartition(-found, window - 1)[:window]
+        top = docs[best]
+        bonus_scope = np.zeros(arrays.size, dtype=bool)
+        bonus_scope[top] = True
+    else:
+        top, bonus_scope = docs, matched
+    top_scores = scores[top].copy()
+    if bonus is not None:
+        extra = evaluate(bonus, arrays, bonus_scope)
+        top_scores += np.where(extra.mask[top], extra.scores[top], 0)
+    order = np.lexsort((top, -top_scores))
+    if len(docs) <= window:
+        return top[order], top_scores[order]
+    # the rest, past the window, only matter for deep pages
+    rest_mask = np.ones(len(docs), dtype=bool)
+    rest_mask[best] = False
+    rest = docs[rest_mask]
+    rest_scores = scores[rest]
+    rest_order = np.lexsort((rest, -rest_scores)) if needed > window else np.empty(0, dtype=np.int64)
+    return (
+        np.concatenate([top[order], rest[rest_order]]),
+        np.concatenate([top_scores[order], rest_scores[rest_order]]),
     )
-    inner = collector
-    while hasattr(inner, "child"):
-        inner = inner.child
-    if hasattr(inner, "replace"):
-        inner.replace = 0
-    searcher.search_with_collector(q, collector)
-    return collector.results()
 
 
-def _allowed(searcher, filters) -> set[int] | None:
-    """The documents a filter lets through; None for no filter.
-
-    Whoosh treats an empty filter set as "no filter", so callers must check for emptiness.
-    """
-    return None if filters is None else set(searcher.docs_for_query(filters))
-
-
-def _page(searcher, q, request, parsed, filters, groups) -> tuple[_Page, dict[str, dict]]:
-    """One page of results and, in the same pass, the counts of ``groups``."""
-    limit = request.page * request.per_page
-    allowed = _allowed(searcher, filters)
-    if allowed is not None and not allowed:
-        q = Q.NullQuery
-    results = run_query(
-        searcher, q, limit=limit, filter=allowed, sortedby=_sortedby(request, parsed), groupedby=groups or None
-    )
-    counts = {name: dict(results.groups(name)) for name in groups} if groups else {}
-    return _Page(results, (request.page - 1) * request.per_page, request.per_page), counts
+def _rank_by_date(arrays, matched, newest: bool) -> np.ndarray:
+    """Dated documents first, then by date (ties by index order)."""
+    docs = np.flatnonzero(matched)
+    dated_codes, labels = arrays.column("dated")
+    undated = dated_codes[docs] != (labels.index("1") if "1" in labels else -1)
+    keys = arrays.dates()[docs]
+    order = np.lexsort((docs, ~keys if newest else keys, undated))
+    return docs[order]
 
 
-def _counts(searcher, q, filters, groups) -> dict[str, dict]:
-    allowed = _allowed(searcher, filters)
-    if allowed is not None and not allowed:
-        return {}
-    results = searcher.search(q, filter=allowed, limit=1, groupedby=groups, maptype=sorting.Count, scored=False)
-    return {name: dict(results.groups(name)) for name in groups}
-
-
-def _hit(page: _Page, i: int, parsed: ParsedQuery, sorted_by_score: bool) -> Hit:
-    found = page.docs[i]
-    doc = found["doc"]
+def _hit(doc: dict, score: float, parsed: ParsedQuery) -> Hit:
     sequences = parsed.highlight_sequences()
     prefixes = parsed.prefixes()
     body = doc.get("body", "")
@@ -250,7 +239,7 @@ def _hit(page: _Page, i: int, parsed: ParsedQuery, sorted_by_score: bool) -> Hit
         numbers=doc.get("numbers") or [],
         url=doc.get("url"),
         snippet=snippet(body, sequences, prefixes),
-        score=round(float(found.score), 4) if sorted_by_score else 0.0,
+        score=round(score, 4),
     )
 
 
@@ -274,10 +263,12 @@ def suggest(searcher: Searcher, parsed: ParsedQuery, total: int, relaxed: bool) 
         return None
     candidate = " ".join(words)
     try:
-        better = run_query(searcher, build_query(parse(candidate)), limit=1)
+        arrays = index_arrays(searcher)
+        q = build_query(parse(candidate), expand_prefix=_prefix_expander(arrays), bonus=False)
+        better = int(np.count_nonzero(evaluate(q, arrays, arrays.live).mask & arrays.live))
     except QueryError:
         return None
-    if len(better) and (relaxed or total == 0 or len(better) >= total):
+    if better and (relaxed or total == 0 or better >= total):
         return candidate
     return None
 

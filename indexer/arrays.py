@@ -1,0 +1,291 @@
+"""An index version as numpy arrays: postings, field lengths, facet columns, live documents.
+
+Whoosh walks its matchers one document at a time in Python, which is what made a broad query
+cost hundreds of milliseconds. Here a term's postings are read once, block by block, into
+arrays of document numbers and weights, and kept in a bounded cache; queries, filters and
+facet counts then work on whole arrays (see ``evaluate``).
+
+Segments never change once written, so their columns, lengths and postings are cached per
+segment and shared by every searcher (and thread) of the process; only the set of deleted
+documents changes between commits, and it is read per index version.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.searching import Searcher
+from whoosh.util.numeric import byte_to_length
+
+DEFAULT_CACHE_MB = 192
+_BYTE_TO_LENGTH = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
+
+@dataclass(frozen=True)
+class Postings:
+    """One term in one field: ascending document numbers and their weights."""
+
+    ids: np.ndarray  # int64, index-wide document numbers
+    weights: np.ndarray  # float32
+
+    @property
+    def nbytes(self) -> int:
+        return self.ids.nbytes + self.weights.nbytes
+
+class _LRU:
+    """A byte-bounded, thread-safe least-recently-used cache."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self._items: OrderedDict = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key, value, nbytes: int) -> None:
+        with self._lock:
+            if key in self._items:
+                return
+            self._items[key] = (value, nbytes)
+            self._bytes += nbytes
+            while self._bytes > self.max_bytes and len(self._items) > 1:
+                _key, (_value, size) = self._items.popitem(last=False)
+                self._bytes -= size
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._bytes = 0
+
+    @property
+    def nbytes(self) -> int:
+        return self._bytes
+
+_cache = _LRU(int(os.environ.get("TRACUU_POSTINGS_CACHE_MB", DEFAULT_CACHE_MB)) * 1024 * 1024)
+
+def clear_caches() -> None:
+    """Forget every cached array (benchmarks measuring a cold start use this)."""
+    _cache.clear()
+    with _versions_lock:
+        _versions.clear()
+
+def _cached(key, compute):
+    found = _cache.get(key)
+    if found is not None:
+        return found[0]
+    value, nbytes = compute()
+    _cache.put(key, value, nbytes)
+    return value
+
+def _segment_key(leaf) -> tuple:
+    storage = getattr(leaf, "_storage", None)
+    return (getattr(storage, "folder", id(storage)), leaf.segment().segment_id())
+
+def _read_leaf_postings(leaf, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray, list | None]:
+    """A segment's postings of one term; ``values`` (encoded positions) too when asked."""
+    if (fieldname, text) not in leaf:
+        return np.empty(0, np.int64), np.empty(0, np.float32), []
+    matcher = leaf.postings(fieldname, text)
+    ids: list[int] = []
+    weights: list[float] = []
+    values: list = []
+    if isinstance(matcher, W3LeafMatcher):
+        # whole blocks at a time; the public matcher API would cost a Python call per posting
+        while True:
+            matcher._read_ids()
+            matcher._read_weights()
+            matcher._read_values()
+            ids.extend(matcher._ids)
+            weights.extend(matcher._weights)
+            values.extend(matcher._values)
+            if matcher._lastblock:
+                break
+            matcher._goto(matcher._nextoffset)
+    else:
+        while matcher.is_active():
+            ids.append(matcher.id())
+            weights.append(matcher.weight())
+            values.append(matcher.value())
+            matcher.next()
+    return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float32), values
+
+class _Shared:
+    """What every searcher of one index version can share: per-document arrays."""
+
+    def __init__(self, size: int, live: np.ndarray):
+        self.size = size
+        self.live = live
+        self.columns: dict[str, tuple[np.ndarray, list[str]]] = {}
+        self.lengths: dict[str, np.ndarray] = {}
+        self.dates: np.ndarray | None = None
+
+class IndexArrays:
+    """The arrays of one index version, read through the calling thread's searcher.
+
+    Whoosh file objects carry a read position, so a searcher must not be shared between
+    threads; the arrays are, through ``_Shared`` and the segment caches.
+    """
+
+    def __init__(self, searcher: Searcher, shared: _Shared):
+        self.searcher = searcher
+        self.leaves = list(searcher.reader().leaf_readers())
+        self.size = shared.size
+        self.live = shared.live
+        self._shared = shared
+
+    # --- postings -------------------------------------------------------------------------
+
+    def postings(self, fieldname: str, text: str) -> Postings:
+        parts = [self._leaf_postings(leaf, offset, fieldname, text) for leaf, offset in self.leaves]
+        if len(parts) == 1:
+            return parts[0]
+        return Postings(np.concatenate([p.ids for p in parts]), np.concatenate([p.weights for p in parts]))
+
+    def _leaf_postings(self, leaf, offset: int, fieldname: str, text: str) -> Postings:
+        def read():
+            ids, weights, _values = _read_leaf_postings(leaf, fieldname, text)
+            found = Postings(ids + offset, weights)
+            return found, found.nbytes + 64
+
+        # the offset is part of the key: a segment's place in the index can change on merges
+        return _cached(("p", _segment_key(leaf), offset, fieldname, text), read)
+
+    def positions(self, fieldname: str, text: str, docs: np.ndarray) -> list[list[int]]:
+        """Positions of a term in each of ``docs`` (which must contain it), in order."""
+        out: list[list[int]] = []
+        fmt = self.searcher.schema[fieldname].format
+        for leaf, offset in self.leaves:
+            end = offset + leaf.doc_count_all()
+            mine = docs[(docs >= offset) & (docs < end)]
+            if not len(mine):
+                continue
+            ids, values = self._leaf_values(leaf, offset, fieldname, text)
+            where = np.searchsorted(ids, mine)
+            out.extend(fmt.decode_positions(values[i]) for i in where.tolist())
+        return out
+
+    def _leaf_values(self, leaf, offset, fieldname, text):
+        def read():
+            ids, _weights, values = _read_leaf_postings(leaf, fieldname, text)
+            nbytes = ids.nbytes + sum(len(v) + 33 for v in values) + 8 * len(values)
+            return (ids + offset, values), nbytes
+
+        return _cached(("v", _segment_key(leaf), offset, fieldname, text), read)
+
+    def expand_prefix(self, fieldname: str, prefix: str, limit: int) -> list[str]:
+        terms = []
+        for term in self.searcher.reader().expand_prefix(fieldname, prefix):
+            terms.append(term.decode("utf-8") if isinstance(term, bytes) else term)
+            if len(terms) >= limit:
+                break
+        return terms
+
+    # --- per-document values ------------------------------------------------------------
+
+    def lengths(self, fieldname: str) -> np.ndarray:
+        """Each document's length in a field, as Whoosh's scorer sees it (one byte, decoded)."""
+        found = self._shared.lengths.get(fieldname)
+        if found is None:
+            parts = [self._leaf_lengths(leaf, fieldname) for leaf, _ in self.leaves]
+            found = np.concatenate(parts) if parts else np.empty(0, np.float32)
+            self._shared.lengths[fieldname] = found
+        return found
+
+    def _leaf_lengths(self, leaf, fieldname):
+        def read():
+            count = leaf.doc_count_all()
+            values = np.fromiter(
+                (leaf.doc_field_length(n, fieldname, 0) or 0 for n in range(count)), dtype=np.float32, count=count
+            )
+            return values, values.nbytes
+
+        return _cached(("l", _segment_key(leaf), fieldname), read)
+
+    def column(self, fieldname: str) -> tuple[np.ndarray, list[str]]:
+        """A facet column as (code of each document, value of each code); "" where unset."""
+        found = self._shared.columns.get(fieldname)
+        if found is None:
+            codes_of: dict[str, int] = {}
+            parts = []
+            for leaf, _offset in self.leaves:
+                leaf_codes, leaf_labels = self._leaf_column(leaf, fieldname)
+                remap = np.array([codes_of.setdefault(v, len(codes_of)) for v in leaf_labels], dtype=np.int32)
+                parts.append(remap[leaf_codes] if len(remap) else leaf_codes)
+            found = (np.concatenate(parts) if parts else np.empty(0, np.int32), list(codes_of))
+            self._shared.columns[fieldname] = found
+        return found
+
+    def _leaf_column(self, leaf, fieldname):
+        def read():
+            values = list(leaf.column_reader(fieldname, translate=True)) if leaf.doc_count_all() else []
+            codes: dict[str, int] = {}
+            array = np.fromiter(
+                (codes.setdefault(_text(v), len(codes)) for v in values), dtype=np.int32, count=len(values)
+            )
+            return (array, list(codes)), array.nbytes + 64 * len(codes)
+
+        return _cached(("c", _segment_key(leaf), fieldname), read)
+
+    def codes_for(self, fieldname: str, values) -> np.ndarray:
+        """The codes of ``values`` in a column (values absent from the index are left out)."""
+        _codes, labels = self.column(fieldname)
+        wanted = set(values)
+        return np.array([n for n, label in enumerate(labels) if label in wanted], dtype=np.int32)
+
+    def dates(self) -> np.ndarray:
+        """The sortable form of each document's date (see ``date_key``)."""
+        if self._shared.dates is None:
+            parts = [self._leaf_dates(leaf) for leaf, _ in self.leaves]
+            self._shared.dates = np.concatenate(parts) if parts else np.empty(0, np.uint64)
+        return self._shared.dates
+
+    def _leaf_dates(self, leaf):
+        def read():
+            values = list(leaf.column_reader("date", translate=False)) if leaf.doc_count_all() else []
+            array = np.array(values, dtype=np.uint64)
+            return array, array.nbytes
+
+        return _cached(("d", _segment_key(leaf)), read)
+
+    def date_key(self, value) -> np.uint64:
+        return np.uint64(self.searcher.schema["date"].to_column_value(value))
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
+_versions: OrderedDict = OrderedDict()
+_versions_lock = threading.Lock()
+
+def index_arrays(searcher: Searcher) -> IndexArrays:
+    """Arrays for the searcher's index version, sharing what other searchers of it have read."""
+    leaves = list(searcher.reader().leaf_readers())
+    version = tuple((_segment_key(leaf), offset, leaf.segment().deleted_count()) for leaf, offset in leaves)
+    with _versions_lock:
+        shared = _versions.get(version)
+        if shared is not None:
+            _versions.move_to_end(version)
+    if shared is None:
+        size = searcher.reader().doc_count_all()
+        live = np.ones(size, dtype=bool)
+        for leaf, offset in leaves:
+            if leaf.has_deletions():
+                deleted = np.fromiter(leaf.deleted_docs_set, dtype=np.int64)
+                live[deleted + offset] = False
+        shared = _Shared(size, live)
+        with _versions_lock:
+            shared = _versions.setdefault(version, shared)
+            while len(_versions) > 4:
+                _versions.popitem(last=False)
+    return IndexArrays(searcher, shared)

@@ -1,0 +1,172 @@
+"""Runs our Whoosh query trees over whole arrays instead of walking matchers.
+
+A node's result is a boolean array (which documents match) and a float array (their
+scores), one slot per document of the index. Terms score with BM25F as Whoosh's default
+model does (same idf, average length, byte-coded field lengths and boosts), compound nodes
+add their children's scores as Whoosh's matchers do, so rankings stay what they were; only
+the way there changes. Phrases are checked against positions, and only in documents the
+rest of the query already allows (``within``), since positions are the costly part.
+
+Handles exactly the node types ``indexer.query`` builds; anything else is refused loudly
+rather than answered wrongly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from whoosh import query as Q
+
+from indexer.arrays import IndexArrays
+
+B = 0.75
+K1 = 1.2
+
+
+@dataclass
+class Matches:
+    mask: np.ndarray  # bool, one per document
+    scores: np.ndarray  # float32, meaningful where mask is set
+
+    def boosted(self, boost: float) -> Matches:
+        if boost != 1.0:
+            self.scores *= np.float32(boost)
+        return self
+
+
+def _empty(arrays: IndexArrays) -> Matches:
+    return Matches(np.zeros(arrays.size, dtype=bool), np.zeros(arrays.size, dtype=np.float32))
+
+
+def evaluate(q: Q.Query, arrays: IndexArrays, within: np.ndarray | None = None) -> Matches:
+    """The documents ``q`` matches and their scores.
+
+    ``within`` (a boolean array) says which documents the caller will keep; outside it the
+    answer may be incomplete, which lets positional checks skip documents nobody wants.
+    """
+    if q is Q.NullQuery or isinstance(q, type(Q.NullQuery)):
+        return _empty(arrays)
+    if isinstance(q, Q.Every):
+        return Matches(arrays.live.copy(), np.ones(arrays.size, dtype=np.float32))
+    if isinstance(q, Q.Term):
+        return _term(arrays, q.fieldname, q.text).boosted(q.boost)
+    if isinstance(q, Q.Phrase):
+        return _phrase(arrays, q.fieldname, list(q.words), q.slop, within).boosted(q.boost)
+    if isinstance(q, Q.Prefix):
+        terms = arrays.expand_prefix(q.fieldname, q.text, limit=1024)
+        out = _empty(arrays)
+        for text in terms:
+            found = _term(arrays, q.fieldname, text)
+            out.mask |= found.mask
+        out.scores[out.mask] = 1.0
+        return out.boosted(q.boost)
+    if isinstance(q, Q.ConstantScoreQuery):
+        found = evaluate(q.child, arrays, within)
+        found.scores[:] = 0
+        found.scores[found.mask] = q.score
+        return found
+    if isinstance(q, Q.AndNot):
+        found = evaluate(q.a, arrays, within)
+        excluded = evaluate(q.b, arrays, found.mask)
+        found.mask &= ~excluded.mask
+        return found
+    if isinstance(q, Q.AndMaybe):
+        found = evaluate(q.a, arrays, within)
+        extra = evaluate(q.b, arrays, found.mask)
+        both = found.mask & extra.mask
+        found.scores[both] += extra.scores[both]
+        return found
+    if isinstance(q, Q.And):
+        return _and(q, arrays, within).boosted(q.boost)
+    if isinstance(q, Q.Or):
+        out = _empty(arrays)
+        for sub in q.subqueries:
+            found = evaluate(sub, arrays, within)
+            out.mask |= found.mask
+            out.scores[found.mask] += found.scores[found.mask]
+        return out.boosted(q.boost)
+    raise TypeError(f"evaluate: unsupported query node {type(q).__name__}")
+
+
+def _positional(q: Q.Query) -> bool:
+    if isinstance(q, Q.Phrase):
+        return True
+    return any(_positional(sub) for sub in q.children()) if q.is_leaf() is False else False
+
+
+def _and(q: Q.And, arrays: IndexArrays, within: np.ndarray | None) -> Matches:
+    # cheap children first, so phrases only check documents that match everything else
+    subs = sorted(q.subqueries, key=_positional)
+    if not subs:
+        return _empty(arrays)
+    out: Matches | None = None
+    for sub in subs:
+        scope = within if out is None else (out.mask if within is None else out.mask & within)
+        found = evaluate(sub, arrays, scope)
+        if out is None:
+            out = found
+        else:
+            out.mask &= found.mask
+            out.scores += found.scores
+    out.scores[~out.mask] = 0
+    return out
+
+
+def _term(arrays: IndexArrays, fieldname: str, text: str) -> Matches:
+    out = _empty(arrays)
+    postings = arrays.postings(fieldname, text)
+    if not len(postings.ids):
+        return out
+    out.mask[postings.ids] = True
+    out.scores[postings.ids] = _scores(arrays, fieldname, text, postings.ids, postings.weights)
+    return out
+
+
+def _scores(arrays: IndexArrays, fieldname: str, text: str, ids: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    searcher = arrays.searcher
+    if not searcher.schema[fieldname].scorable:
+        return weights
+    idf = searcher.idf(fieldname, text)
+    avgfl = searcher.avg_field_length(fieldname) or 1
+    lengths = arrays.lengths(fieldname)[ids]
+    return (idf * (weights * (K1 + 1)) / (weights + K1 * ((1 - B) + B * lengths / avgfl))).astype(np.float32)
+
+
+def _phrase(arrays: IndexArrays, fieldname: str, words: list[str], slop: int, within) -> Matches:
+    terms = [_term(arrays, fieldname, w) for w in words]
+    out = _empty(arrays)
+    candidates = np.ones(arrays.size, dtype=bool) if within is None else within.copy()
+    for found in terms:
+        candidates &= found.mask
+    docs = np.flatnonzero(candidates)
+    if not len(docs):
+        return out
+    # a word may repeat within the phrase; each distinct word's positions are read once
+    distinct = list(dict.fromkeys(words))
+    positions = {w: arrays.positions(fieldname, w, docs) for w in distinct}
+    keep = np.zeros(len(docs), dtype=bool)
+    for n in range(len(docs)):
+        keep[n] = _in_sequence([positions[w][n] for w in words], slop)
+    docs = docs[keep]
+    out.mask[docs] = True
+    for found in terms:
+        out.scores[docs] += found.scores[docs]
+    return out
+
+
+def _in_sequence(positions: list[list[int]], slop: int) -> bool:
+    """Whether the words occur in order, each within ``slop`` positions of the one before."""
+    if slop <= 1:
+        starts = set(positions[0])
+        for offset, later in enumerate(positions[1:], start=1):
+            starts &= {p - offset for p in later}
+            if not starts:
+                return False
+        return True
+    ends = set(positions[0])
+    for later in positions[1:]:
+        ends = {p for p in later if any(0 < p - e <= slop for e in ends)}
+        if not ends:
+            return False
+    return True
