@@ -25,6 +25,7 @@ from whoosh.util.numeric import byte_to_length
 DEFAULT_CACHE_MB = 192
 _BYTE_TO_LENGTH = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
 
+
 @dataclass(frozen=True)
 class Postings:
     """One term in one field: ascending document numbers and their weights."""
@@ -35,6 +36,7 @@ class Postings:
     @property
     def nbytes(self) -> int:
         return self.ids.nbytes + self.weights.nbytes
+
 
 class _LRU:
     """A byte-bounded, thread-safe least-recently-used cache."""
@@ -71,13 +73,16 @@ class _LRU:
     def nbytes(self) -> int:
         return self._bytes
 
+
 _cache = _LRU(int(os.environ.get("TRACUU_POSTINGS_CACHE_MB", DEFAULT_CACHE_MB)) * 1024 * 1024)
+
 
 def clear_caches() -> None:
     """Forget every cached array (benchmarks measuring a cold start use this)."""
     _cache.clear()
     with _versions_lock:
         _versions.clear()
+
 
 def _cached(key, compute):
     found = _cache.get(key)
@@ -87,9 +92,11 @@ def _cached(key, compute):
     _cache.put(key, value, nbytes)
     return value
 
+
 def _segment_key(leaf) -> tuple:
     storage = getattr(leaf, "_storage", None)
     return (getattr(storage, "folder", id(storage)), leaf.segment().segment_id())
+
 
 def _read_leaf_postings(leaf, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray, list | None]:
     """A segment's postings of one term; ``values`` (encoded positions) too when asked."""
@@ -119,6 +126,7 @@ def _read_leaf_postings(leaf, fieldname: str, text: str) -> tuple[np.ndarray, np
             matcher.next()
     return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float32), values
 
+
 class _Shared:
     """What every searcher of one index version can share: per-document arrays."""
 
@@ -128,6 +136,7 @@ class _Shared:
         self.columns: dict[str, tuple[np.ndarray, list[str]]] = {}
         self.lengths: dict[str, np.ndarray] = {}
         self.dates: np.ndarray | None = None
+
 
 class IndexArrays:
     """The arrays of one index version, read through the calling thread's searcher.
@@ -260,13 +269,16 @@ class IndexArrays:
     def date_key(self, value) -> np.uint64:
         return np.uint64(self.searcher.schema["date"].to_column_value(value))
 
+
 def _text(value) -> str:
     if value is None:
         return ""
     return value.decode("utf-8") if isinstance(value, bytes) else str(value)
 
+
 _versions: OrderedDict = OrderedDict()
 _versions_lock = threading.Lock()
+
 
 def index_arrays(searcher: Searcher) -> IndexArrays:
     """Arrays for the searcher's index version, sharing what other searchers of it have read."""

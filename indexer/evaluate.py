@@ -22,6 +22,7 @@ from indexer.arrays import IndexArrays
 
 B = 0.75
 K1 = 1.2
+MAX_EXPANSIONS = 1024
 
 
 @dataclass
@@ -54,12 +55,12 @@ def evaluate(q: Q.Query, arrays: IndexArrays, within: np.ndarray | None = None) 
     if isinstance(q, Q.Phrase):
         return _phrase(arrays, q.fieldname, list(q.words), q.slop, within).boosted(q.boost)
     if isinstance(q, Q.Prefix):
-        terms = arrays.expand_prefix(q.fieldname, q.text, limit=1024)
+        # as the Or of its expansions (Whoosh drops the boost when there is only one)
         out = _empty(arrays)
-        for text in terms:
+        for text in arrays.expand_prefix(q.fieldname, q.text, limit=MAX_EXPANSIONS):
             found = _term(arrays, q.fieldname, text)
             out.mask |= found.mask
-        out.scores[out.mask] = 1.0
+            out.scores += found.scores
         return out.boosted(q.boost)
     if isinstance(q, Q.ConstantScoreQuery):
         found = evaluate(q.child, arrays, within)

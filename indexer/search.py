@@ -186,7 +186,7 @@ def _rank_by_score(arrays, parsed, scores, matched, needed: int) -> tuple[np.nda
     docs = np.flatnonzero(matched)
     found = scores[docs]
     bonus = phrase_bonus_query(parsed)
-    window = max(RESCORE_WINDOW, needed)
+    window = RESCORE_WINDOW  # the same for every page, so that pages continue each other
     if len(docs) > window:
         best = np.argpartition(-found, window - 1)[:window]
         top = docs[best]
