@@ -240,7 +240,7 @@ class TantivyBaseline:
             self.searcher.doc(address)
         if request.with_facets:
             count_q = self.convert(build_query(parsed, expand_prefix=self.expand, bonus=False))
-            unfiltered = [g for f in F.FACETS if own[f.name] is None for g in f.groups(request)]
+            unfiltered = [g for f in F.FACETS if own[f.name] is None for g in f.counted(request)]
             if unfiltered:
                 self._agg(q, unfiltered)
             for f in F.FACETS:
@@ -251,5 +251,5 @@ class TantivyBaseline:
                         if others is None
                         else T.boolean_query([(Occur.Must, count_q), (Occur.Must, self.convert(others))])
                     )
-                    self._agg(fq, list(f.groups(request)))
+                    self._agg(fq, f.counted(request))
         return found.count

@@ -18,7 +18,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
-from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
@@ -64,10 +64,11 @@ class _LRU:
                 _key, (_value, size) = self._items.popitem(last=False)
                 self._bytes -= size
 
-    def clear(self) -> None:
+    def clear(self, keep=None) -> None:
         with self._lock:
-            self._items.clear()
-            self._bytes = 0
+            for key in [k for k in self._items if keep is None or not keep(k)]:
+                _value, size = self._items.pop(key)
+                self._bytes -= size
 
     @property
     def nbytes(self) -> int:
@@ -77,11 +78,12 @@ class _LRU:
 _cache = _LRU(int(os.environ.get("TRACUU_POSTINGS_CACHE_MB", DEFAULT_CACHE_MB)) * 1024 * 1024)
 
 
-def clear_caches() -> None:
-    """Forget every cached array (benchmarks measuring a cold start use this)."""
-    _cache.clear()
-    with _versions_lock:
-        _versions.clear()
+def clear_caches(postings_only: bool = False) -> None:
+    """Forget cached arrays: benchmarks measuring a cold start or a never-seen query use this."""
+    _cache.clear(keep=(lambda key: key[0] not in ("p", "v")) if postings_only else None)
+    if not postings_only:
+        with _versions_lock:
+            _versions.clear()
 
 
 def _cached(key, compute):
@@ -213,9 +215,17 @@ class IndexArrays:
     def _leaf_lengths(self, leaf, fieldname):
         def read():
             count = leaf.doc_count_all()
-            values = np.fromiter(
-                (leaf.doc_field_length(n, fieldname, 0) or 0 for n in range(count)), dtype=np.float32, count=count
-            )
+            try:
+                reader = leaf._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+                coded = np.zeros(count, dtype=np.uint8)
+                if reader is not None:
+                    stored = min(reader._count, count)
+                    coded[:stored] = np.frombuffer(reader._dbfile.get(reader._basepos, stored), dtype=np.uint8)
+                values = _BYTE_TO_LENGTH[coded]
+            except AttributeError:  # another codec: ask document by document
+                values = np.fromiter(
+                    (leaf.doc_field_length(n, fieldname, 0) or 0 for n in range(count)), np.float32, count=count
+                )
             return values, values.nbytes
 
         return _cached(("l", _segment_key(leaf), fieldname), read)
@@ -235,13 +245,16 @@ class IndexArrays:
         return found
 
     def _leaf_column(self, leaf, fieldname):
+        """Codes from the field's terms and their postings: one pass per distinct value."""
+
         def read():
-            values = list(leaf.column_reader(fieldname, translate=True)) if leaf.doc_count_all() else []
-            codes: dict[str, int] = {}
-            array = np.fromiter(
-                (codes.setdefault(_text(v), len(codes)) for v in values), dtype=np.int32, count=len(values)
-            )
-            return (array, list(codes)), array.nbytes + 64 * len(codes)
+            array = np.zeros(leaf.doc_count_all(), dtype=np.int32)
+            labels = [""]
+            for term in leaf.lexicon(fieldname):
+                ids, _weights, _values = _read_leaf_postings(leaf, fieldname, _text(term))
+                array[ids] = len(labels)
+                labels.append(_text(term))
+            return (array, labels), array.nbytes + 64 * len(labels)
 
         return _cached(("c", _segment_key(leaf), fieldname), read)
 
@@ -260,8 +273,15 @@ class IndexArrays:
 
     def _leaf_dates(self, leaf):
         def read():
-            values = list(leaf.column_reader("date", translate=False)) if leaf.doc_count_all() else []
-            array = np.array(values, dtype=np.uint64)
+            count = leaf.doc_count_all()
+            reader = leaf.column_reader("date", translate=False)
+            try:
+                stored = min(reader._count, count)
+                raw = reader._dbfile.get(reader._basepos, stored * reader._fixedlen)
+                array = np.full(count, reader._default, dtype=np.uint64)
+                array[:stored] = np.frombuffer(raw, dtype=">u8")
+            except AttributeError:  # an empty segment or another codec
+                array = np.array(list(reader) if count else [], dtype=np.uint64)
             return array, array.nbytes
 
         return _cached(("d", _segment_key(leaf)), read)

@@ -48,6 +48,10 @@ class Facet:
     def count(self, request, arrays: IndexArrays, matched: np.ndarray) -> dict[str, dict[str, int]]:
         raise NotImplementedError
 
+    def counted(self, request) -> list[str]:
+        """The columns ``count`` tallies for this request."""
+        return [self.name]
+
     def values(self, request, counts: dict[str, dict]) -> list[FacetValue]:
         raise NotImplementedError
 
@@ -142,6 +146,9 @@ class DateFacet(Facet):
         if orphans:
             inside |= _in(arrays, "month", orphans)
         return inside
+
+    def counted(self, request):
+        return ["year", "month"] if request.years else ["year"]
 
     def count(self, request, arrays, matched):
         counts = {"year": _tally(arrays, "year", matched)}

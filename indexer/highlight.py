@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 
 from indexer.analysis import find_protected
 from indexer.normalise import fold_accents, fold_lower_same_length
@@ -34,17 +35,30 @@ def _syllables(text: str) -> list[tuple[str, int, int]]:
 
 def match_ranges(text: str, sequences, prefixes=()) -> list[tuple[int, int]]:
     """Character ranges of the text where a sequence (or a prefix) matches, merged."""
-    sylls = _syllables(text)
-    forms = [s[0] for s in sylls]
+    words = tuple(seq for seq in sequences if all(_SYLLABLE.fullmatch(s) for s in seq))
+    tokens = [seq for seq in sequences if seq not in words]
     ranges = []
-    for seq in sequences:
-        k = len(seq)
-        for i in range(len(forms) - k + 1):
-            if forms[i] == seq[0] and tuple(forms[i : i + k]) == seq:
-                ranges.append((sylls[i][1], sylls[i + k - 1][2]))
-    for prefix in prefixes:
-        ranges.extend((s, e) for form, s, e in sylls if form.startswith(prefix))
+    pattern = _pattern(words, tuple(prefixes))
+    if pattern is not None:
+        ranges = [(m.start(), m.end()) for m in pattern.finditer(fold_lower_same_length(text))]
+    if tokens:
+        # document numbers, dates: compared in their normalised form, token by token
+        sylls = _syllables(text)
+        forms = [s[0] for s in sylls]
+        for seq in tokens:
+            k = len(seq)
+            for i in range(len(forms) - k + 1):
+                if forms[i] == seq[0] and tuple(forms[i : i + k]) == seq:
+                    ranges.append((sylls[i][1], sylls[i + k - 1][2]))
     return _merge(text, ranges)
+
+
+@lru_cache(maxsize=256)
+def _pattern(words: tuple[tuple[str, ...], ...], prefixes: tuple[str, ...]) -> re.Pattern | None:
+    """One regular expression for every word sequence and prefix: whole syllables only."""
+    parts = [r"\W+".join(re.escape(s) for s in seq) + r"(?!\w)" for seq in sorted(set(words), key=len, reverse=True)]
+    parts += [re.escape(p) + r"\w*" for p in prefixes]
+    return re.compile(r"(?<!\w)(?:" + "|".join(parts) + ")") if parts else None
 
 
 def _merge(text: str, ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -77,10 +77,15 @@ def fold_accents(text: str) -> str:
     return stripped.replace("đ", "d").replace("Đ", "D")
 
 
-@lru_cache(maxsize=4096)
-def _fold_char(ch: str) -> str:
-    out = fold_accents(ch)
-    return out if len(out) == 1 else ch
+@lru_cache(maxsize=1)
+def _same_length_folds() -> dict[int, int]:
+    """Each precomposed Latin letter (Vietnamese ones included) to its folded letter."""
+    table = {}
+    for code in range(0x00C0, 0x1F00):
+        folded_char = fold_accents(chr(code))
+        if len(folded_char) == 1 and folded_char != chr(code):
+            table[code] = ord(folded_char)
+    return table
 
 
 def fold_lower_same_length(text: str) -> str:
@@ -88,7 +93,8 @@ def fold_lower_same_length(text: str) -> str:
 
     Offsets into the result are offsets into the text, which highlighting relies on.
     """
-    return "".join(_fold_char(ch) for ch in text.lower()) if len(text.lower()) == len(text) else text
+    lowered = text.lower()
+    return lowered.translate(_same_length_folds()) if len(lowered) == len(text) else text
 
 
 def has_diacritics(text: str) -> bool:

@@ -173,7 +173,7 @@ def make_pdf(doc, path: Path, title: str) -> None:
     pdf.add_font("DejaVu", "I", str(FONT_DIR / "DejaVuSans-Oblique.ttf"))
     pdf.set_title(title)
     pdf.set_author("Liên đoàn Lao động tỉnh Lạng Sơn")
-    pdf.set_creation_date(dt.datetime(2019, 12, 18, 8, 0, 0, tzinfo=dt.timezone.utc))
+    pdf.set_creation_date(dt.datetime(2019, 12, 18, 8, 0, 0, tzinfo=dt.UTC))
     pdf.add_page()
     width = pdf.w - pdf.l_margin - pdf.r_margin
     for kind, text in doc:
