@@ -1,10 +1,12 @@
 """Web benchmark: requests/s and latency of /api/search and the HTML page under concurrent load.
 
-Starts the production server (``tracuu serve``: waitress, 8 threads) in a subprocess on
-127.0.0.1 and a free port, warms it with every query of the mix, then, for each endpoint, runs
-locust headless in a second process (bench/locustfile.py: ``--users`` closed-loop users cycling
-through bench/query_mix.tsv, stopping after ``--seconds`` or ``--max-requests``). Records the
-server's peak RSS and its CPU use. Only 127.0.0.1 is ever contacted.
+Starts the production server (``tracuu serve``: gunicorn, ``--workers`` processes of
+``--threads`` threads) in a subprocess on 127.0.0.1 and a free port, warms it with every query
+of the mix, then, for each endpoint, runs locust headless in a second process
+(bench/locustfile.py: ``--users`` closed-loop users cycling through bench/query_mix.tsv,
+stopping after ``--seconds`` or ``--max-requests``). Records the memory of the server's process
+tree (PSS: pages the workers share with their parent count once) and its CPU use. Only
+127.0.0.1 is ever contacted.
 
     python -m bench.web --size 10000 --seconds 60
 """
@@ -41,10 +43,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(index: Path, port: int) -> subprocess.Popen:
+def start_server(index: Path, port: int, workers: int, threads: int) -> subprocess.Popen:
     tracuu = shutil.which("tracuu")
     cmd = [tracuu] if tracuu else [sys.executable, "-c", "from search_app.cli import main; main()"]
     cmd += ["serve", "--index", str(index), "--host", HOST, "--port", str(port)]
+    cmd += ["--workers", str(workers), "--threads", str(threads)]
     env = os.environ | {"TRACUU_DATA": str(data.bench_dir() / "data-home")}
     log = open(data.bench_dir() / f"server-{port}.log", "w")  # noqa: SIM115 - closed with the process
     return subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -91,11 +94,36 @@ def run_locust(base: str, endpoint: str, users: int, seconds: int, max_requests:
     }
 
 
-def run(size: int, seed: int, seconds: int, users: int, max_requests: int, endpoints: list[str]) -> dict:
+def _tree(proc: psutil.Process) -> list[psutil.Process]:
+    return [proc, *proc.children(recursive=True)]
+
+
+def _tree_cpu(procs: list[psutil.Process]) -> float:
+    total = 0.0
+    for p in procs:
+        try:
+            total += sum(p.cpu_times()[:2])
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def _tree_memory_mb(procs: list[psutil.Process]) -> tuple[float, float]:
+    """(sum of RSS, sum of PSS) of the processes, in MiB."""
+    rss = pss = 0
+    for p in procs:
+        info = p.memory_full_info()
+        rss, pss = rss + info.rss, pss + info.pss
+    return round(rss / 2**20, 1), round(pss / 2**20, 1)
+
+
+def run(
+    size: int, seed: int, seconds: int, users: int, max_requests: int, endpoints: list[str], workers: int, threads: int
+) -> dict:
     index = ensure_index(size, seed)
     port = free_port()
     base = f"http://{HOST}:{port}"
-    server = start_server(index, port)
+    server = start_server(index, port, workers, threads)
     proc = psutil.Process(server.pid)
     results: dict = {
         "code": report.code_version(),
@@ -103,6 +131,8 @@ def run(size: int, seed: int, seconds: int, users: int, max_requests: int, endpo
         "seed": seed,
         "seconds": seconds,
         "users": users,
+        "workers": workers,
+        "threads": threads,
         "endpoints": {},
     }
     try:
@@ -111,16 +141,17 @@ def run(size: int, seed: int, seconds: int, users: int, max_requests: int, endpo
         for row in load_mix():  # warm: every query once on each endpoint
             for path in ("/api/search", "/"):
                 get(base + path + "?" + urlencode([("q", row.q), *parse_qsl(row.params)]))
-        results["rss_after_warmup_mb"] = round(proc.memory_info().rss / 2**20, 1)
+        procs = _tree(proc)
+        results["rss_after_warmup_mb"], results["pss_after_warmup_mb"] = _tree_memory_mb(procs)
         memory = TreeMemory(server.pid)
         memory.start()
         with tempfile.TemporaryDirectory(prefix="tracuu-web-") as tmp:
             for endpoint in endpoints:
                 wait_quiet()
-                cpu0 = sum(proc.cpu_times()[:2])
-                with Contention([proc]) as contention:
+                cpu0 = _tree_cpu(procs)
+                with Contention(procs) as contention:
                     figures = run_locust(base, endpoint, users, seconds, max_requests, Path(tmp))
-                server_cpu = sum(proc.cpu_times()[:2]) - cpu0
+                server_cpu = _tree_cpu(procs) - cpu0
                 figures["server_cores"] = round(server_cpu / seconds, 2)
                 figures |= contention.as_dict()
                 results["endpoints"][endpoint] = figures
@@ -149,8 +180,13 @@ def markdown(r: dict) -> str:
         )
         for e, f in r["endpoints"].items()
     ]
+    server = (
+        f"gunicorn (`tracuu serve`, {r['workers']} processes × {r['threads']} threads)"
+        if "workers" in r
+        else "waitress (`tracuu serve`, 8 threads)"
+    )
     head = (
-        f"### {r['size']:,} documents: waitress (`tracuu serve`, 8 threads), {r['users']} locust users, "
+        f"### {r['size']:,} documents: {server}, {r['users']} locust users, "
         f"{r['seconds']} s per endpoint; code {r['code']}\n\n"
     )
     text = head + report.table(
@@ -158,9 +194,17 @@ def markdown(r: dict) -> str:
         ("endpoint", "requests/s", "p50 / p95 / p99 ms", "requests", "failures", "server CPU (cores)", "others' CPU"),
     )
     best = max(f["rps"] for f in r["endpoints"].values())
+    if "pss_after_warmup_mb" in r:
+        memory = (
+            f"PSS of the process tree {r['pss_after_warmup_mb']:.0f} MiB after warm-up (RSS summed over the "
+            f"processes {r['rss_after_warmup_mb']:.0f} MiB, counting shared pages once per process), peak PSS "
+            f"{r['peak_tree_pss_mb']:.0f} MiB under load"
+        )
+    else:
+        memory = f"RSS {r['rss_after_warmup_mb']:.0f} MiB after warm-up, peak {r['peak_rss_mb']:.0f} MiB under load"
     return text + (
-        f"\n\nServer memory: RSS {r['rss_after_warmup_mb']:.0f} MiB after warm-up, peak {r['peak_rss_mb']:.0f} MiB "
-        f"under load (target < 500 MiB at 100k documents). Target ≥ 300 requests/s on 2 cores: best here "
+        f"\n\nServer memory: {memory} (target < 500 MiB at 100k documents). Target ≥ 300 requests/s on 2 cores: "
+        f"best here "
         f"{best:.0f} requests/s ({best / 300:.2f} of the target). The load generator shares the 2 cores "
         f"with the server. Query mix: `{MIX.name}`, every row cycled in order.\n"
     )
@@ -174,19 +218,24 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--users", type=int, default=16)
     parser.add_argument("--max-requests", type=int, default=200_000, help="per endpoint; the run stops at this")
     parser.add_argument("--endpoints", nargs="+", default=["api", "html"], choices=["api", "html"])
+    parser.add_argument("--workers", type=int, default=2, help="server processes")
+    parser.add_argument("--threads", type=int, default=4, help="threads per server process")
+    parser.add_argument("--label", default="", help="suffix of the report block, to keep several configurations")
     parser.add_argument("--no-report", action="store_true")
     parser.add_argument("--render", action="store_true", help="only rewrite RESULTS.md from bench/out/*.json")
     args = parser.parse_args(argv)
     if args.render:
-        result = json.loads((report.OUT / f"web-{args.size}.json").read_text())
-        report.update(f"web-{args.size}", "Web", markdown(result))
+        result = json.loads((report.OUT / f"web-{args.size}{args.label}.json").read_text())
+        report.update(f"web-{args.size}{args.label}", "Web", markdown(result))
         return
-    result = run(args.size, args.seed, args.seconds, args.users, args.max_requests, args.endpoints)
-    report.save_json(f"web-{args.size}", result)
+    result = run(
+        args.size, args.seed, args.seconds, args.users, args.max_requests, args.endpoints, args.workers, args.threads
+    )
+    report.save_json(f"web-{args.size}{args.label}", result)
     print(markdown(result))
     if not args.no_report:
         report.update_machine()
-        report.update(f"web-{args.size}", "Web", markdown(result))
+        report.update(f"web-{args.size}{args.label}", "Web", markdown(result))
 
 
 if __name__ == "__main__":

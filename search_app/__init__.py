@@ -49,8 +49,10 @@ def create_app(config: Mapping | None = None) -> Flask:
     from search_app import api, errors, pages, staff
     from search_app.reindex import Reindexer
 
-    app.extensions["signin_throttle"] = staff.SigninThrottle()
-    app.extensions["reindexer"] = Reindexer(Path(app.config["INDEX_DIR"]), [Path(app.config["CORPUS_DIR"])])
+    app.extensions["signin_throttle"] = staff.SigninThrottle(data_dir / "signin.sqlite")
+    app.extensions["reindexer"] = Reindexer(
+        Path(app.config["INDEX_DIR"]), [Path(app.config["CORPUS_DIR"])], data_dir / "reindex.json"
+    )
     csrf = CSRFProtect(app)
     csrf.exempt(api.bp)  # the API authenticates each request with a bearer token instead
     app.register_blueprint(pages.bp)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -15,7 +16,14 @@ from search_app import BUNDLED_CORPUS
 @INDEX_OPTION
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
+@click.option(
+    "--workers",
+    default=min(os.cpu_count() or 1, 4),
+    show_default="số nhân CPU, tối đa 4",
+    type=click.IntRange(1, 32),
+    help="Số tiến trình phục vụ.",
+)
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64), help="Số luồng mỗi tiến trình.")
 @click.option(
     "--corpus",
     type=click.Path(path_type=Path),
@@ -23,12 +31,11 @@ from search_app import BUNDLED_CORPUS
     show_default=True,
     help="Thư mục tài liệu dùng để lập chỉ mục lần đầu.",
 )
-def serve_command(index_dir, host, port, threads, corpus) -> None:
-    """Chạy trang tra cứu (waitress); lập chỉ mục từ CORPUS nếu chưa có."""
-    import waitress
-
+def serve_command(index_dir, host, port, workers, threads, corpus) -> None:
+    """Chạy trang tra cứu (gunicorn); lập chỉ mục từ CORPUS nếu chưa có."""
     from indexer.build import build_index
     from search_app import create_app
+    from search_app.server import serve
 
     index_dir = resolve_index_dir(index_dir)
     if not index_exists(index_dir):
@@ -36,8 +43,8 @@ def serve_command(index_dir, host, port, threads, corpus) -> None:
         report = build_index([corpus], index_dir, wait=600)
         click.echo(f"Đã lập chỉ mục {report.added} tài liệu.")
     app = create_app({"INDEX_DIR": str(index_dir), "DATA_DIR": str(default_data_dir()), "CORPUS_DIR": str(corpus)})
-    click.echo(f"Đang phục vụ tại http://{host}:{port}/")
-    waitress.serve(app, host=host, port=port, threads=threads)
+    click.echo(f"Đang phục vụ tại http://{host}:{port}/ ({workers} tiến trình × {threads} luồng)")
+    serve(app, host=host, port=port, workers=workers, threads=threads)
 
 
 def _data_dir(data_dir: Path | None) -> Path:

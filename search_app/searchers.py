@@ -13,6 +13,7 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
+from indexer.arrays import index_arrays
 from indexer.build import CURRENT, IndexMissing, current_generation
 
 
@@ -41,3 +42,13 @@ class SearcherPool:
             ix = whoosh_index.open_dir(str(self._target()))
             local.searcher, local.pointed = ix.searcher(), pointed
         return local.searcher
+
+
+def warm(searcher) -> None:
+    """Read the arrays every search needs (facet columns, field lengths, dates) ahead of requests."""
+    arrays = index_arrays(searcher)
+    for name in ("unit", "type", "year", "month", "dated"):
+        arrays.column(name)
+    for name in ("title_exact", "title_folded", "body_exact", "body_folded", "number", "numbers"):
+        arrays.lengths(name)
+    arrays.dates()

@@ -6,8 +6,9 @@ import functools
 import json
 import secrets
 import shutil
-import threading
+import sqlite3
 import time
+from contextlib import closing
 from pathlib import Path
 
 from flask import (
@@ -34,31 +35,40 @@ FAILURE_WINDOW = 15 * 60
 
 
 class SigninThrottle:
-    """Slows repeated failed sign-ins per address and per account name."""
+    """Slows repeated failed sign-ins per address and per account name.
 
-    def __init__(self):
-        self.failures: dict[str, list[float]] = {}
-        self.lock = threading.Lock()
+    Failures are kept in a small SQLite file in the data folder, so that every server
+    process (``tracuu serve`` runs several) counts the same attempts.
+    """
 
-    def _recent(self, key: str) -> list[float]:
-        now = time.time()
-        kept = [t for t in self.failures.get(key, []) if now - t < FAILURE_WINDOW]
-        self.failures[key] = kept
-        return kept
+    def __init__(self, path: Path):
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as db:
+            db.execute("CREATE TABLE IF NOT EXISTS failures (key TEXT NOT NULL, at REAL NOT NULL)")
+            db.execute("CREATE INDEX IF NOT EXISTS failures_key ON failures (key, at)")
+
+    def _connect(self) -> sqlite3.Connection:
+        return sqlite3.connect(self.path, timeout=10)
 
     def blocked(self, *keys: str) -> bool:
-        with self.lock:
-            return any(len(self._recent(k)) >= MAX_FAILURES for k in keys)
+        since = time.time() - FAILURE_WINDOW
+        with closing(self._connect()) as db:
+            for key in keys:
+                (count,) = db.execute("SELECT count(*) FROM failures WHERE key = ? AND at > ?", (key, since)).fetchone()
+                if count >= MAX_FAILURES:
+                    return True
+        return False
 
     def failed(self, *keys: str) -> None:
-        with self.lock:
-            for key in keys:
-                self._recent(key).append(time.time())
+        now = time.time()
+        with closing(self._connect()) as db, db:
+            db.execute("DELETE FROM failures WHERE at <= ?", (now - FAILURE_WINDOW,))
+            db.executemany("INSERT INTO failures (key, at) VALUES (?, ?)", [(key, now) for key in keys])
 
     def succeeded(self, *keys: str) -> None:
-        with self.lock:
-            for key in keys:
-                self.failures.pop(key, None)
+        with closing(self._connect()) as db, db:
+            db.executemany("DELETE FROM failures WHERE key = ?", [(key,) for key in keys])
 
 
 def data_dir() -> Path:

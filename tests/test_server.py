@@ -1,0 +1,107 @@
+"""The production server runs several processes: they must answer alike and share staff state.
+
+Each process builds its own app; what they share is the data folder. Two apps over the same
+folders stand for two processes in the state tests, and ``tracuu serve`` itself is started
+as a real process tree for the serving test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from test_staff import PASSWORD, csrf, make_staff_app, signed_in
+
+from search_app import create_app
+
+
+def twin(app):
+    """A second server process: its own app over the same index and data folders."""
+    return create_app({key: app.config[key] for key in ("TESTING", "INDEX_DIR", "DATA_DIR", "CORPUS_DIR")})
+
+
+def sign_in(client, password):
+    token = csrf(client, "/quan-tri/dang-nhap")
+    return client.post("/quan-tri/dang-nhap", data={"name": "bientap", "password": password, "csrf_token": token})
+
+
+def test_failed_sign_ins_count_across_server_processes(tmp_path):
+    first = make_staff_app(tmp_path)
+    second = twin(first)
+    one, two = first.test_client(), second.test_client()
+    for client in (one, two, one, two, one):
+        assert sign_in(client, "sai-mat-khau").status_code == 401
+    response = sign_in(two, PASSWORD)
+    assert response.status_code == 429 and "quá nhiều lần" in response.get_data(as_text=True)
+
+
+def test_reindex_progress_shows_in_every_process_and_a_dead_run_is_reported(tmp_path):
+    first = make_staff_app(tmp_path)
+    second = twin(first)
+    client = signed_in(first)
+    client.post("/quan-tri/lap-chi-muc", data={"csrf_token": csrf(client, "/quan-tri/")})
+    first.extensions["reindexer"].thread.join(timeout=120)
+    seen_elsewhere = signed_in(second).get("/quan-tri/tien-do").get_json()
+    assert seen_elsewhere["running"] is False and seen_elsewhere["error"] is None
+    assert "Đã lập lại chỉ mục" in seen_elsewhere["summary"] and seen_elsewhere["done"] > 40
+
+    # a process that died mid-run left "running" behind: shown as interrupted, and a new run may start
+    status = Path(first.config["DATA_DIR"]) / "reindex.json"
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    state = json.loads(status.read_text("utf-8")) | {"running": True, "pid": dead.pid, "error": None}
+    status.write_text(json.dumps(state), "utf-8")
+    other = signed_in(second)
+    progress = other.get("/quan-tri/tien-do").get_json()
+    assert progress["running"] is False and "gián đoạn" in progress["error"]
+    other.post("/quan-tri/lap-chi-muc", data={"csrf_token": csrf(other, "/quan-tri/")})
+    second.extensions["reindexer"].thread.join(timeout=120)
+    assert "Đã lập lại chỉ mục" in other.get("/quan-tri/tien-do").get_json()["summary"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_tracuu_serve_answers_from_several_worker_processes(tmp_path, sample_index):
+    index = tmp_path / "index"
+    shutil.copytree(sample_index, index, symlinks=True)
+    port = free_port()
+    tracuu = Path(sys.executable).with_name("tracuu")
+    cmd = [str(tracuu), "serve", "--index", str(index), "--port", str(port), "--workers", "2", "--threads", "2"]
+    server = subprocess.Popen(cmd, env=os.environ | {"TRACUU_DATA": str(tmp_path / "data")}, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert server.poll() is None, "tracuu serve exited"
+            try:
+                with urllib.request.urlopen(base + "/api/search?q=nghi+quyet+dai+hoi", timeout=30) as response:
+                    first = json.load(response)
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "tracuu serve did not answer"
+                time.sleep(0.5)
+        workers = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()
+        assert len(workers) == 2
+        answers = []
+        for _ in range(12):  # new connections each time, spread over the workers
+            with urllib.request.urlopen(base + "/api/search?q=nghi+quyet+dai+hoi", timeout=30) as response:
+                answers.append(json.load(response))
+        assert first["total"] > 0
+        assert all(a["total"] == first["total"] and a["hits"] == first["hits"] for a in answers)
+        with urllib.request.urlopen(base + "/?q=cong+doan+co+so", timeout=30) as response:
+            assert "Công đoàn cơ sở" in response.read().decode("utf-8")
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=60)
