@@ -51,7 +51,9 @@ def profile_indexing(size: int, seed: int, docs: int) -> Profiler:
 def profile_queries(size: int, seed: int, rounds: int) -> Profiler:
     from indexer.analysis import _tokenizer
     from indexer.build import open_index
-    from indexer.search import search
+    from indexer.search import results_cache, search
+
+    results_cache.size = 0
 
     searcher = open_index(ensure_index(size, seed)).searcher()
     rows = load_mix()

@@ -119,7 +119,9 @@ def timed(fn, req) -> tuple[float, float, int]:
 
 def run(size: int, seed: int, rounds: int, cold_rounds: int, like: bool, with_tantivy: bool = True) -> dict:
     from indexer.analysis import _segment_plain, _tokenizer
+    from indexer.search import results_cache
 
+    results_cache.size = 0  # every search is run: this measures searching, not the result cache
     code = report.code_version()
     rows = load_mix()
     index = ensure_index(size, seed)

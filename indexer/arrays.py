@@ -132,7 +132,8 @@ def _read_leaf_postings(leaf, fieldname: str, text: str) -> tuple[np.ndarray, np
 class _Shared:
     """What every searcher of one index version can share: per-document arrays."""
 
-    def __init__(self, size: int, live: np.ndarray):
+    def __init__(self, version: tuple, size: int, live: np.ndarray):
+        self.version = version
         self.size = size
         self.live = live
         self.columns: dict[str, tuple[np.ndarray, list[str]]] = {}
@@ -151,6 +152,7 @@ class IndexArrays:
         self.searcher = searcher
         self.leaves = list(searcher.reader().leaf_readers())
         self.size = shared.size
+        self.version = shared.version
         self.live = shared.live
         self._shared = shared
 
@@ -315,7 +317,7 @@ def index_arrays(searcher: Searcher) -> IndexArrays:
             if leaf.has_deletions():
                 deleted = np.fromiter(leaf.deleted_docs_set, dtype=np.int64)
                 live[deleted + offset] = False
-        shared = _Shared(size, live)
+        shared = _Shared(version, size, live)
         with _versions_lock:
             shared = _versions.setdefault(version, shared)
             while len(_versions) > 4:

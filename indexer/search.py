@@ -8,8 +8,11 @@ snippets.
 
 from __future__ import annotations
 
+import os
+import threading
 import time
-from dataclasses import dataclass, field
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import numpy as np
@@ -124,13 +127,54 @@ def _prefix_expander(arrays: IndexArrays):
     return expand
 
 
+class _ResultCache:
+    """Recent results per index version: popular queries are asked again and again.
+
+    A new commit is a new version, so a cached answer is never older than the index.
+    ``TRACUU_RESULT_CACHE`` sets the number of results kept (0 turns the cache off).
+    """
+
+    def __init__(self, size: int):
+        self.size = size
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key, result) -> None:
+        if self.size <= 0:
+            return
+        with self._lock:
+            self._items[key] = result
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+results_cache = _ResultCache(int(os.environ.get("TRACUU_RESULT_CACHE", "1024")))
+
+
 def search(searcher: Searcher, request: SearchRequest) -> SearchResult:
     """Run one search. Raises QueryError for a request or query we refuse."""
     started = time.perf_counter()
     request.validate()
     request.canonicalise()
-    parsed = parse(request.q)
     arrays = index_arrays(searcher)
+    key = (arrays.version, repr(request))
+    cached = results_cache.get(key)
+    if cached is not None:
+        return replace(cached, request=request, took_ms=(time.perf_counter() - started) * 1000)
+    result = _search(searcher, arrays, request, started)
+    results_cache.put(key, result)
+    return result
+
+
+def _search(searcher: Searcher, arrays: IndexArrays, request: SearchRequest, started: float) -> SearchResult:
+    parsed = parse(request.q)
     expand = _prefix_expander(arrays)
     always = F.all_of([arrays.live, F.DateFacet().range_mask(request, arrays)], arrays.size)
     own = {facet.name: facet.mask(request, arrays) for facet in F.FACETS}

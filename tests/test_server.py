@@ -105,3 +105,24 @@ def test_tracuu_serve_answers_from_several_worker_processes(tmp_path, sample_ind
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=60)
+
+
+def test_a_repeated_search_is_never_older_than_the_index(tmp_path):
+    """Results are kept per index version: the same search after a change shows the change."""
+    app = make_staff_app(tmp_path)
+    client = signed_in(app)
+    other = twin(app).test_client()  # another process, with its own cache
+    query = {"q": "nghi tet binh ngo", "type": "thông báo", "per_page": 100}
+    title = "Thông báo nghỉ Tết Bính Ngọ"
+
+    def titles(c):
+        return [h["title"] for h in c.get("/api/search", query_string=query).get_json()["hits"]]
+
+    for c in (client, other, client):
+        assert title not in titles(c)
+    token = csrf(client, "/quan-tri/")
+    form = {"title": title, "date": "2026-01-20", "unit": "LĐLĐ tỉnh Lạng Sơn"}
+    form |= {"type": "thông báo", "body": "Cơ quan nghỉ Tết từ ngày 14/2/2026.", "csrf_token": token}
+    client.post("/quan-tri/them", data=form)
+    for c in (client, other):
+        assert titles(c)[0] == title
