@@ -53,7 +53,7 @@ def profile_queries(size: int, seed: int, rounds: int) -> Profiler:
     from indexer.build import open_index
     from indexer.search import results_cache, search
 
-    results_cache.size = 0
+    results_cache.capacity = 0
 
     searcher = open_index(ensure_index(size, seed)).searcher()
     rows = load_mix()

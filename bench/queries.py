@@ -121,7 +121,7 @@ def run(size: int, seed: int, rounds: int, cold_rounds: int, like: bool, with_ta
     from indexer.analysis import _segment_plain, _tokenizer
     from indexer.search import results_cache
 
-    results_cache.size = 0  # every search is run: this measures searching, not the result cache
+    results_cache.capacity = 0  # every search is run: this measures searching, not the result cache
     code = report.code_version()
     rows = load_mix()
     index = ensure_index(size, seed)

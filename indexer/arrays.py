@@ -22,6 +22,8 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
+from indexer.lru import LRUCache
+
 DEFAULT_CACHE_MB = 96
 _BYTE_TO_LENGTH = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
 
@@ -38,44 +40,7 @@ class Postings:
         return self.ids.nbytes + self.weights.nbytes
 
 
-class _LRU:
-    """A byte-bounded, thread-safe least-recently-used cache."""
-
-    def __init__(self, max_bytes: int):
-        self.max_bytes = max_bytes
-        self._items: OrderedDict = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
-
-    def get(self, key):
-        with self._lock:
-            value = self._items.get(key)
-            if value is not None:
-                self._items.move_to_end(key)
-            return value
-
-    def put(self, key, value, nbytes: int) -> None:
-        with self._lock:
-            if key in self._items:
-                return
-            self._items[key] = (value, nbytes)
-            self._bytes += nbytes
-            while self._bytes > self.max_bytes and len(self._items) > 1:
-                _key, (_value, size) = self._items.popitem(last=False)
-                self._bytes -= size
-
-    def clear(self, keep=None) -> None:
-        with self._lock:
-            for key in [k for k in self._items if keep is None or not keep(k)]:
-                _value, size = self._items.pop(key)
-                self._bytes -= size
-
-    @property
-    def nbytes(self) -> int:
-        return self._bytes
-
-
-_cache = _LRU(int(os.environ.get("TRACUU_POSTINGS_CACHE_MB", DEFAULT_CACHE_MB)) * 1024 * 1024)
+_cache = LRUCache(int(os.environ.get("TRACUU_POSTINGS_CACHE_MB", DEFAULT_CACHE_MB)) * 1024 * 1024)
 
 
 def clear_caches(postings_only: bool = False) -> None:
@@ -89,7 +54,7 @@ def clear_caches(postings_only: bool = False) -> None:
 def _cached(key, compute):
     found = _cache.get(key)
     if found is not None:
-        return found[0]
+        return found
     value, nbytes = compute()
     _cache.put(key, value, nbytes)
     return value
@@ -100,7 +65,9 @@ def _segment_key(leaf) -> tuple:
     return (getattr(storage, "folder", id(storage)), leaf.segment().segment_id())
 
 
-def _read_leaf_postings(leaf, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray, list | None]:
+def _read_leaf_postings(
+    leaf, fieldname: str, text: str, with_values: bool = False
+) -> tuple[np.ndarray, np.ndarray, list]:
     """A segment's postings of one term; ``values`` (encoded positions) too when asked."""
     if (fieldname, text) not in leaf:
         return np.empty(0, np.int64), np.empty(0, np.float32), []
@@ -113,10 +80,11 @@ def _read_leaf_postings(leaf, fieldname: str, text: str) -> tuple[np.ndarray, np
         while True:
             matcher._read_ids()
             matcher._read_weights()
-            matcher._read_values()
             ids.extend(matcher._ids)
             weights.extend(matcher._weights)
-            values.extend(matcher._values)
+            if with_values:
+                matcher._read_values()
+                values.extend(matcher._values)
             if matcher._lastblock:
                 break
             matcher._goto(matcher._nextoffset)
@@ -124,7 +92,8 @@ def _read_leaf_postings(leaf, fieldname: str, text: str) -> tuple[np.ndarray, np
         while matcher.is_active():
             ids.append(matcher.id())
             weights.append(matcher.weight())
-            values.append(matcher.value())
+            if with_values:
+                values.append(matcher.value())
             matcher.next()
     return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float32), values
 
@@ -148,9 +117,9 @@ class IndexArrays:
     threads; the arrays are, through ``_Shared`` and the segment caches.
     """
 
-    def __init__(self, searcher: Searcher, shared: _Shared):
+    def __init__(self, searcher: Searcher, leaves: list, shared: _Shared):
         self.searcher = searcher
-        self.leaves = list(searcher.reader().leaf_readers())
+        self.leaves = leaves
         self.size = shared.size
         self.version = shared.version
         self.live = shared.live
@@ -189,7 +158,7 @@ class IndexArrays:
 
     def _leaf_values(self, leaf, offset, fieldname, text):
         def read():
-            ids, _weights, values = _read_leaf_postings(leaf, fieldname, text)
+            ids, _weights, values = _read_leaf_postings(leaf, fieldname, text, with_values=True)
             nbytes = ids.nbytes + sum(len(v) + 33 for v in values) + 8 * len(values)
             return (ids + offset, values), nbytes
 
@@ -322,4 +291,4 @@ def index_arrays(searcher: Searcher) -> IndexArrays:
             shared = _versions.setdefault(version, shared)
             while len(_versions) > 4:
                 _versions.popitem(last=False)
-    return IndexArrays(searcher, shared)
+    return IndexArrays(searcher, leaves, shared)

@@ -9,9 +9,7 @@ snippets.
 from __future__ import annotations
 
 import os
-import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -22,6 +20,7 @@ from indexer import facets as F
 from indexer.arrays import IndexArrays, index_arrays
 from indexer.evaluate import evaluate
 from indexer.highlight import highlight, snippet
+from indexer.lru import LRUCache
 from indexer.metadata import TYPE_LABELS, resolve_type, resolve_unit
 from indexer.normalise import fold_accents
 from indexer.query import (
@@ -127,35 +126,9 @@ def _prefix_expander(arrays: IndexArrays):
     return expand
 
 
-class _ResultCache:
-    """Recent results per index version: popular queries are asked again and again.
-
-    A new commit is a new version, so a cached answer is never older than the index.
-    ``TRACUU_RESULT_CACHE`` sets the number of results kept (0 turns the cache off).
-    """
-
-    def __init__(self, size: int):
-        self.size = size
-        self._items: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key):
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-            return found
-
-    def put(self, key, result) -> None:
-        if self.size <= 0:
-            return
-        with self._lock:
-            self._items[key] = result
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-
-results_cache = _ResultCache(int(os.environ.get("TRACUU_RESULT_CACHE", "1024")))
+# recent results per index version: popular queries are asked again and again; a new commit
+# is a new version, so a cached answer is never older than the index (0 entries: no cache)
+results_cache = LRUCache(int(os.environ.get("TRACUU_RESULT_CACHE", "1024")))
 
 
 def search(searcher: Searcher, request: SearchRequest) -> SearchResult:

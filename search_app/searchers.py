@@ -15,6 +15,7 @@ from whoosh import index as whoosh_index
 
 from indexer.arrays import index_arrays
 from indexer.build import CURRENT, IndexMissing, current_generation
+from indexer.schema import TEXT_FIELDS
 
 
 class SearcherPool:
@@ -49,6 +50,6 @@ def warm(searcher) -> None:
     arrays = index_arrays(searcher)
     for name in ("unit", "type", "year", "month", "dated"):
         arrays.column(name)
-    for name in ("title_exact", "title_folded", "body_exact", "body_folded", "number", "numbers"):
+    for name in (*TEXT_FIELDS, "number", "numbers"):
         arrays.lengths(name)
     arrays.dates()
