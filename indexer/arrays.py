@@ -13,6 +13,7 @@ documents changes between commits, and it is read per index version.
 from __future__ import annotations
 
 import os
+import pickle
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.searching import Searcher
+from whoosh.system import _INT_SIZE
 from whoosh.util.numeric import byte_to_length
 
 from indexer.lru import LRUCache
@@ -38,6 +40,38 @@ class Postings:
     @property
     def nbytes(self) -> int:
         return self.ids.nbytes + self.weights.nbytes
+
+
+@dataclass(frozen=True)
+class TermPositions:
+    """One term in one segment: the positions of document ``ids[i]`` are ``flat[starts[i]:starts[i + 1]]``."""
+
+    ids: np.ndarray  # int64, index-wide document numbers
+    starts: np.ndarray  # int64, len(ids) + 1
+    flat: np.ndarray  # int32
+
+    @property
+    def nbytes(self) -> int:
+        return self.ids.nbytes + self.starts.nbytes + self.flat.nbytes
+
+
+def _decode_positions(ids: np.ndarray, values: list) -> TermPositions:
+    """Whoosh's encoded positions (a count, then a pickled list of gaps) as flat arrays."""
+    gaps: list[int] = []
+    counts = np.empty(len(values), dtype=np.int64)
+    for n, value in enumerate(values):
+        if not value.endswith(b"."):
+            value += b"."
+        deltas = pickle.loads(value[_INT_SIZE:])
+        counts[n] = len(deltas)
+        gaps.extend(deltas)
+    starts = np.zeros(len(values) + 1, dtype=np.int64)
+    np.cumsum(counts, out=starts[1:])
+    running = np.cumsum(np.array(gaps, dtype=np.int64))
+    # gaps restart at every document: subtract the running total reached before it
+    before = np.concatenate(([0], running))[starts[:-1]]
+    flat = (running - np.repeat(before, counts)).astype(np.int32)
+    return TermPositions(ids, starts, flat)
 
 
 _cache = LRUCache(int(os.environ.get("TRACUU_POSTINGS_CACHE_MB", DEFAULT_CACHE_MB)) * 1024 * 1024)
@@ -142,25 +176,35 @@ class IndexArrays:
         # the offset is part of the key: a segment's place in the index can change on merges
         return _cached(("p", _segment_key(leaf), offset, fieldname, text), read)
 
-    def positions(self, fieldname: str, text: str, docs: np.ndarray) -> list[list[int]]:
-        """Positions of a term in each of ``docs`` (which must contain it), in order."""
-        out: list[list[int]] = []
-        fmt = self.searcher.schema[fieldname].format
+    def positions(self, fieldname: str, text: str, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Where a term stands in each of ``docs`` (ascending, each containing the term).
+
+        Two flat arrays, one slot per occurrence: the document number and the position, in
+        document then position order.
+        """
+        doc_parts, pos_parts = [], []
         for leaf, offset in self.leaves:
             end = offset + leaf.doc_count_all()
             mine = docs[(docs >= offset) & (docs < end)]
             if not len(mine):
                 continue
-            ids, values = self._leaf_values(leaf, offset, fieldname, text)
-            where = np.searchsorted(ids, mine)
-            out.extend(fmt.decode_positions(values[i]) for i in where.tolist())
-        return out
+            found = self._leaf_positions(leaf, offset, fieldname, text)
+            rows = np.searchsorted(found.ids, mine)
+            begins, ends = found.starts[rows], found.starts[rows + 1]
+            counts = ends - begins
+            # the concatenated ranges begins[i]:ends[i], without a Python loop
+            index = np.arange(counts.sum()) + np.repeat(begins - np.cumsum(counts) + counts, counts)
+            doc_parts.append(np.repeat(mine, counts))
+            pos_parts.append(found.flat[index])
+        if not doc_parts:
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+        return np.concatenate(doc_parts), np.concatenate(pos_parts).astype(np.int64)
 
-    def _leaf_values(self, leaf, offset, fieldname, text):
+    def _leaf_positions(self, leaf, offset, fieldname, text) -> TermPositions:
         def read():
             ids, _weights, values = _read_leaf_postings(leaf, fieldname, text, with_values=True)
-            nbytes = ids.nbytes + sum(len(v) + 33 for v in values) + 8 * len(values)
-            return (ids + offset, values), nbytes
+            found = _decode_positions(ids + offset, values)
+            return found, found.nbytes + 64
 
         return _cached(("v", _segment_key(leaf), offset, fieldname, text), read)
 

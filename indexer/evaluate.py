@@ -143,31 +143,28 @@ def _phrase(arrays: IndexArrays, fieldname: str, words: list[str], slop: int, wi
     docs = np.flatnonzero(candidates)
     if not len(docs):
         return out
-    # a word may repeat within the phrase; each distinct word's positions are read once
-    distinct = list(dict.fromkeys(words))
-    positions = {w: arrays.positions(fieldname, w, docs) for w in distinct}
-    keep = np.zeros(len(docs), dtype=bool)
-    for n in range(len(docs)):
-        keep[n] = _in_sequence([positions[w][n] for w in words], slop)
-    docs = docs[keep]
+    docs = docs[_in_sequence(arrays, fieldname, words, slop, docs)]
     out.mask[docs] = True
     for found in terms:
         out.scores[docs] += found.scores[docs]
     return out
 
 
-def _in_sequence(positions: list[list[int]], slop: int) -> bool:
-    """Whether the words occur in order, each within ``slop`` positions of the one before."""
-    if slop <= 1:
-        starts = set(positions[0])
-        for offset, later in enumerate(positions[1:], start=1):
-            starts &= {p - offset for p in later}
-            if not starts:
-                return False
-        return True
-    ends = set(positions[0])
-    for later in positions[1:]:
-        ends = {p for p in later if any(0 < p - e <= slop for e in ends)}
-        if not ends:
-            return False
-    return True
+def _in_sequence(arrays: IndexArrays, fieldname: str, words: list[str], slop: int, docs: np.ndarray) -> np.ndarray:
+    """Which of ``docs`` hold the words in order, each within ``slop`` positions of the one before."""
+    slop = max(slop, 1)
+    # an occurrence as one sortable key: document number in the high bits, position in the low
+    read: dict[str, np.ndarray] = {}
+    for word in dict.fromkeys(words):
+        doc_of, position = arrays.positions(fieldname, word, docs)
+        read[word] = (doc_of << 32) | position
+    ends = read[words[0]]
+    for word in words[1:]:
+        later = read[word]
+        # the nearest earlier occurrence of the phrase so far, for every occurrence of this word
+        before = np.searchsorted(ends, later, side="left") - 1
+        gap = later - ends[np.maximum(before, 0)]
+        ends = later[(before >= 0) & (gap > 0) & (gap <= slop)]
+        if not len(ends):
+            break
+    return np.isin(docs, np.unique(ends >> 32))

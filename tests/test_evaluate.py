@@ -29,6 +29,8 @@ QUERIES = [
     "BHXH",
     '"tai nạn giao thông"',
     '"bao hiem xa hoi"',
+    '"người lao động và người sử dụng lao động"',
+    '"lao động" "việc làm"',
     "15/KH-LĐLĐ",
     "kh 15",
     "giao thô*",
@@ -64,6 +66,19 @@ def test_same_documents_scores_and_order_as_whoosh(searcher, text):
     assert [d for _s, d in by_us] == [d for _s, d in by_whoosh]
     if "Prefix(" not in repr(q):  # Whoosh drops a prefix's boost when it expands to one term
         assert [s for s, _d in by_us] == pytest.approx([s for s, _d in by_whoosh], rel=1e-4)
+
+
+@pytest.mark.parametrize(
+    "words, slop",
+    [(["lao", "động"], 1), (["người", "lao", "động"], 3), (["lao", "lao"], 5), (["động", "lao"], 2)],
+)
+def test_phrases_with_slop_match_as_whoosh(searcher, words, slop):
+    arrays = index_arrays(searcher)
+    q = Q.Phrase("body_exact", words, slop=slop)
+    ours = evaluate(q, arrays).mask & arrays.live
+    theirs = {hit.docnum for hit in searcher.search(q, limit=None)}
+    assert theirs
+    assert set(ours.nonzero()[0].tolist()) == theirs
 
 
 @pytest.mark.parametrize(
