@@ -28,7 +28,7 @@ MAX_EXPANSIONS = 1024
 @dataclass
 class Matches:
     mask: np.ndarray  # bool, one per document
-    scores: np.ndarray  # float32, meaningful where mask is set
+    scores: np.ndarray  # float32, zero where mask is not set
 
     def boosted(self, boost: float) -> Matches:
         if boost != 1.0:
@@ -49,18 +49,16 @@ def evaluate(q: Q.Query, arrays: IndexArrays, within: np.ndarray | None = None) 
     if q is Q.NullQuery or isinstance(q, type(Q.NullQuery)):
         return _empty(arrays)
     if isinstance(q, Q.Every):
-        return Matches(arrays.live.copy(), np.ones(arrays.size, dtype=np.float32))
+        return Matches(arrays.live.copy(), arrays.live.astype(np.float32))
     if isinstance(q, Q.Term):
-        return _term(arrays, q.fieldname, q.text).boosted(q.boost)
+        return _term(arrays, q.fieldname, q.text, q.boost)
     if isinstance(q, Q.Phrase):
         return _phrase(arrays, q.fieldname, list(q.words), q.slop, within).boosted(q.boost)
     if isinstance(q, Q.Prefix):
         # as the Or of its expansions (Whoosh drops the boost when there is only one)
         out = _empty(arrays)
         for text in arrays.expand_prefix(q.fieldname, q.text, limit=MAX_EXPANSIONS):
-            found = _term(arrays, q.fieldname, text)
-            out.mask |= found.mask
-            out.scores += found.scores
+            _add_term(out, arrays, q.fieldname, text)
         return out.boosted(q.boost)
     if isinstance(q, Q.ConstantScoreQuery):
         found = evaluate(q.child, arrays, within)
@@ -71,21 +69,26 @@ def evaluate(q: Q.Query, arrays: IndexArrays, within: np.ndarray | None = None) 
         found = evaluate(q.a, arrays, within)
         excluded = evaluate(q.b, arrays, found.mask)
         found.mask &= ~excluded.mask
+        found.scores[excluded.mask] = 0
         return found
     if isinstance(q, Q.AndMaybe):
         found = evaluate(q.a, arrays, within)
         extra = evaluate(q.b, arrays, found.mask)
-        both = found.mask & extra.mask
-        found.scores[both] += extra.scores[both]
+        extra.scores[~found.mask] = 0
+        found.scores += extra.scores
         return found
     if isinstance(q, Q.And):
         return _and(q, arrays, within).boosted(q.boost)
     if isinstance(q, Q.Or):
         out = _empty(arrays)
         for sub in q.subqueries:
+            if isinstance(sub, Q.Term):
+                # added in place: no document-sized arrays for a term of its own
+                _add_term(out, arrays, sub.fieldname, sub.text, sub.boost)
+                continue
             found = evaluate(sub, arrays, within)
             out.mask |= found.mask
-            out.scores[found.mask] += found.scores[found.mask]
+            out.scores += found.scores
         return out.boosted(q.boost)
     raise TypeError(f"evaluate: unsupported query node {type(q).__name__}")
 
@@ -114,14 +117,21 @@ def _and(q: Q.And, arrays: IndexArrays, within: np.ndarray | None) -> Matches:
     return out
 
 
-def _term(arrays: IndexArrays, fieldname: str, text: str) -> Matches:
+def _term(arrays: IndexArrays, fieldname: str, text: str, boost: float = 1.0) -> Matches:
     out = _empty(arrays)
+    _add_term(out, arrays, fieldname, text, boost)
+    return out
+
+
+def _add_term(out: Matches, arrays: IndexArrays, fieldname: str, text: str, boost: float = 1.0) -> None:
     postings = arrays.postings(fieldname, text)
     if not len(postings.ids):
-        return out
+        return
+    scores = _scores(arrays, fieldname, text, postings.ids, postings.weights)
+    if boost != 1.0:
+        scores = scores * np.float32(boost)
     out.mask[postings.ids] = True
-    out.scores[postings.ids] = _scores(arrays, fieldname, text, postings.ids, postings.weights)
-    return out
+    out.scores[postings.ids] += scores
 
 
 def _scores(arrays: IndexArrays, fieldname: str, text: str, ids: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -135,19 +145,43 @@ def _scores(arrays: IndexArrays, fieldname: str, text: str, ids: np.ndarray, wei
 
 
 def _phrase(arrays: IndexArrays, fieldname: str, words: list[str], slop: int, within) -> Matches:
-    terms = [_term(arrays, fieldname, w) for w in words]
+    docs = _holding_all(arrays, fieldname, words, within)
     out = _empty(arrays)
-    candidates = np.ones(arrays.size, dtype=bool) if within is None else within.copy()
-    for found in terms:
-        candidates &= found.mask
-    docs = np.flatnonzero(candidates)
-    if not len(docs):
-        return out
-    docs = docs[_in_sequence(arrays, fieldname, words, slop, docs)]
-    out.mask[docs] = True
-    for found in terms:
-        out.scores[docs] += found.scores[docs]
+    if len(docs):
+        docs = docs[_in_sequence(arrays, fieldname, words, slop, docs)]
+        out.mask[docs] = True
+        out.scores[docs] = _sum_of_scores(arrays, [(fieldname, w, 1.0) for w in words], docs)
     return out
+
+
+def _holding_all(arrays: IndexArrays, fieldname: str, words, within) -> np.ndarray:
+    """The documents (ascending) whose field holds every word, inside ``within`` if given."""
+    lists = sorted((arrays.postings(fieldname, w).ids for w in dict.fromkeys(words)), key=len)
+    docs = lists[0] if within is None else lists[0][within[lists[0]]]
+    for ids in lists[1:]:
+        docs = docs[_contains(ids, docs)]
+        if not len(docs):
+            break
+    return docs
+
+
+def _contains(ids: np.ndarray, docs: np.ndarray) -> np.ndarray:
+    """For each of ``docs``, whether the sorted ``ids`` hold it."""
+    if not len(ids):
+        return np.zeros(len(docs), dtype=bool)
+    at = np.minimum(np.searchsorted(ids, docs), len(ids) - 1)
+    return ids[at] == docs
+
+
+def _sum_of_scores(arrays: IndexArrays, terms, docs: np.ndarray) -> np.ndarray:
+    """Summed scores of ``(fieldname, text, boost)`` terms in ``docs``, which hold them all."""
+    total = np.zeros(len(docs), dtype=np.float32)
+    for fieldname, text, boost in terms:
+        postings = arrays.postings(fieldname, text)
+        weights = postings.weights[np.searchsorted(postings.ids, docs)]
+        scores = _scores(arrays, fieldname, text, docs, weights)
+        total += scores * np.float32(boost) if boost != 1.0 else scores
+    return total
 
 
 def _in_sequence(arrays: IndexArrays, fieldname: str, words: list[str], slop: int, docs: np.ndarray) -> np.ndarray:
