@@ -59,10 +59,9 @@ def _decode_positions(ids: np.ndarray, values: list) -> TermPositions:
     """Whoosh's encoded positions (a count, then a pickled list of gaps) as flat arrays."""
     gaps: list[int] = []
     counts = np.empty(len(values), dtype=np.int64)
+    # one list at a time: keeping them all alive would wake the garbage collector again and again
     for n, value in enumerate(values):
-        if not value.endswith(b"."):
-            value += b"."
-        deltas = pickle.loads(value[_INT_SIZE:])
+        deltas = pickle.loads(value[_INT_SIZE:] if value[-1:] == b"." else value[_INT_SIZE:] + b".")
         counts[n] = len(deltas)
         gaps.extend(deltas)
     starts = np.zeros(len(values) + 1, dtype=np.int64)
@@ -106,29 +105,42 @@ def _read_leaf_postings(
     if (fieldname, text) not in leaf:
         return np.empty(0, np.int64), np.empty(0, np.float32), []
     matcher = leaf.postings(fieldname, text)
+    if not isinstance(matcher, W3LeafMatcher):
+        return _read_by_matcher(matcher, with_values)
+    # whole blocks at a time, decoded with numpy; the matcher's own decoding is a Python
+    # loop per posting
+    id_blocks: list[np.ndarray] = []
+    weight_blocks: list[np.ndarray] = []
+    values: list = []
+    while True:
+        matcher._read_data()
+        ids, weights, block_values = matcher._data[:3]
+        count = matcher._blocklength
+        ids = np.asarray(ids, dtype=np.int64)
+        id_blocks.append(ids if matcher._byteids else np.cumsum(ids))
+        if weights is None or isinstance(weights, float):
+            weight_blocks.append(np.full(count, 1.0 if weights is None else weights, dtype=np.float32))
+        else:
+            weight_blocks.append(np.asarray(weights, dtype=np.float32))
+        if with_values:
+            matcher._read_values()
+            values.extend(matcher._values)
+        if matcher._lastblock:
+            break
+        matcher._goto(matcher._nextoffset)
+    return np.concatenate(id_blocks), np.concatenate(weight_blocks), values
+
+
+def _read_by_matcher(matcher, with_values: bool) -> tuple[np.ndarray, np.ndarray, list]:
     ids: list[int] = []
     weights: list[float] = []
     values: list = []
-    if isinstance(matcher, W3LeafMatcher):
-        # whole blocks at a time; the public matcher API would cost a Python call per posting
-        while True:
-            matcher._read_ids()
-            matcher._read_weights()
-            ids.extend(matcher._ids)
-            weights.extend(matcher._weights)
-            if with_values:
-                matcher._read_values()
-                values.extend(matcher._values)
-            if matcher._lastblock:
-                break
-            matcher._goto(matcher._nextoffset)
-    else:
-        while matcher.is_active():
-            ids.append(matcher.id())
-            weights.append(matcher.weight())
-            if with_values:
-                values.append(matcher.value())
-            matcher.next()
+    while matcher.is_active():
+        ids.append(matcher.id())
+        weights.append(matcher.weight())
+        if with_values:
+            values.append(matcher.value())
+        matcher.next()
     return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float32), values
 
 
@@ -200,10 +212,20 @@ class IndexArrays:
             return np.empty(0, np.int64), np.empty(0, np.int64)
         return np.concatenate(doc_parts), np.concatenate(pos_parts).astype(np.int64)
 
+    def read_positions(self, fieldname: str, text: str) -> None:
+        """Read a term's positions, and with them its postings, unless already cached."""
+        for leaf, offset in self.leaves:
+            self._leaf_positions(leaf, offset, fieldname, text)
+
     def _leaf_positions(self, leaf, offset, fieldname, text) -> TermPositions:
         def read():
-            ids, _weights, values = _read_leaf_postings(leaf, fieldname, text, with_values=True)
-            found = _decode_positions(ids + offset, values)
+            ids, weights, values = _read_leaf_postings(leaf, fieldname, text, with_values=True)
+            ids += offset
+            postings_key = ("p", _segment_key(leaf), offset, fieldname, text)
+            if _cache.get(postings_key) is None:
+                postings = Postings(ids, weights)
+                _cache.put(postings_key, postings, postings.nbytes + 64)
+            found = _decode_positions(ids, values)
             return found, found.nbytes + 64
 
         return _cached(("v", _segment_key(leaf), offset, fieldname, text), read)

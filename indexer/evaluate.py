@@ -145,6 +145,8 @@ def _scores(arrays: IndexArrays, fieldname: str, text: str, ids: np.ndarray, wei
 
 
 def _phrase(arrays: IndexArrays, fieldname: str, words: list[str], slop: int, within) -> Matches:
+    for word in dict.fromkeys(words):
+        arrays.read_positions(fieldname, word)  # one read of the postings serves both
     docs = _holding_all(arrays, fieldname, words, within)
     out = _empty(arrays)
     if len(docs):
