@@ -165,11 +165,26 @@ def presegment(text: str) -> SegmentedText:
     return SegmentedText(segment_words(text))
 
 
-def word_terms(word: Word, fold: bool) -> tuple[list[str], str | None]:
+@lru_cache(maxsize=1 << 17)
+def word_terms(word: Word, fold: bool) -> tuple[tuple[str, ...], str | None]:
     """The syllable terms of a word and, for multi-syllable words, its compound term."""
-    syllables = [fold_accents(s) for s in word] if fold else list(word)
+    syllables = tuple(fold_accents(s) for s in word) if fold else word
     compound = "_".join(syllables) if len(syllables) > 1 else None
     return syllables, compound
+
+
+def term_positions(words, fold: bool) -> dict[str, list[int]]:
+    """Every term of the words and its positions: what the analyzers yield, without tokens."""
+    positions: dict[str, list[int]] = {}
+    pos = 0
+    for word in words:
+        syllables, compound = word_terms(word, fold)
+        if compound is not None:
+            positions.setdefault(compound, []).append(pos)
+        for syllable in syllables:
+            positions.setdefault(syllable, []).append(pos)
+            pos += 1
+    return positions
 
 
 class _VietnameseAnalyzer(Composable):

@@ -4,10 +4,27 @@ from __future__ import annotations
 
 from whoosh import fields
 
-from indexer.analysis import ExactAnalyzer, FoldedAnalyzer
+from indexer.analysis import ExactAnalyzer, FoldedAnalyzer, SegmentedText, term_positions
 
 TEXT_FIELDS = ("title_exact", "title_folded", "body_exact", "body_folded")
 SCHEMA_VERSION = "1"
+
+
+class VietnameseText(fields.TEXT):
+    """A positional text field that indexes pre-segmented words directly.
+
+    The terms, frequencies and positions are the analyzer's, and encoded by the same format;
+    only the token stream in between (one object per token) is skipped.
+    """
+
+    def index(self, value, **kwargs):
+        if not isinstance(value, SegmentedText):
+            yield from super().index(value, **kwargs)
+            return
+        boost = self.format.field_boost
+        encode = self.format.encode
+        for term, positions in term_positions(value.words, self.analyzer.fold).items():
+            yield term.encode("utf-8"), len(positions), len(positions) * boost, encode(positions)
 
 
 def build_schema() -> fields.Schema:
@@ -15,10 +32,10 @@ def build_schema() -> fields.Schema:
     return fields.Schema(
         id=fields.ID(stored=True, unique=True, sortable=True),
         # searchable text, fed with pre-segmented words; the analyzers also take raw text
-        title_exact=fields.TEXT(analyzer=exact, phrase=True, field_boost=2.5),
-        title_folded=fields.TEXT(analyzer=folded, phrase=True, field_boost=2.5),
-        body_exact=fields.TEXT(analyzer=exact, phrase=True),
-        body_folded=fields.TEXT(analyzer=folded, phrase=True),
+        title_exact=VietnameseText(analyzer=exact, phrase=True, field_boost=2.5),
+        title_folded=VietnameseText(analyzer=folded, phrase=True, field_boost=2.5),
+        body_exact=VietnameseText(analyzer=exact, phrase=True),
+        body_folded=VietnameseText(analyzer=folded, phrase=True),
         # document numbers: own number and every cited one, canonical and folded, lower case
         number=fields.KEYWORD(lowercase=True, commas=True, scorable=True),
         numbers=fields.KEYWORD(lowercase=True, commas=True, scorable=True),

@@ -38,3 +38,24 @@ def test_analyzers_index_syllables_in_order_and_compounds_beside_them():
     assert ("nghị_quyết", 0) in tokens
     folded = [t.text for t in FoldedAnalyzer()("Nghị quyết Đại hội")]
     assert "nghi_quyet" in folded and "dai" in folded
+
+
+def test_text_fields_index_pre_segmented_words_exactly_as_their_analyzers_would():
+    # the indexer's shortcut must give Whoosh the same terms, counts and positions
+    from pathlib import Path
+
+    from whoosh import fields
+
+    from indexer.analysis import presegment
+    from indexer.extract import read_sources
+    from indexer.schema import TEXT_FIELDS, build_schema
+
+    schema = build_schema()
+    corpus = Path(__file__).resolve().parent.parent / "corpus" / "van-ban"
+    for article in list(read_sources([corpus]))[:3]:
+        words = presegment(article.title + "\n" + article.body)
+        for name in TEXT_FIELDS:
+            field = schema[name]
+            shortcut = sorted(field.index(words))
+            assert shortcut
+            assert shortcut == sorted(fields.TEXT.index(field, words))
