@@ -34,6 +34,7 @@ def profile_indexing(size: int, seed: int, docs: int) -> Profiler:
     from indexer.build import prepare
     from indexer.extract import read_sources
     from indexer.schema import build_schema
+    from indexer.segment_writer import FastSegmentWriter
 
     source, _ = data.ensure_slice(size, seed)
     _tokenizer()
@@ -41,7 +42,7 @@ def profile_indexing(size: int, seed: int, docs: int) -> Profiler:
         ix = whoosh_index.create_in(tmp, build_schema())
         profiler = Profiler(interval=0.001)
         with profiler:
-            writer = ix.writer(limitmb=256)
+            writer = FastSegmentWriter(ix, limitmb=256)
             for article in itertools.islice(read_sources([source]), docs):
                 writer.add_document(**prepare(article))
             writer.commit()

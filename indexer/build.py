@@ -33,6 +33,7 @@ from indexer.article import Article, ReadError
 from indexer.extract import read_sources
 from indexer.normalise import fold_accents
 from indexer.schema import build_schema
+from indexer.segment_writer import FastSegmentWriter
 
 CURRENT = "current"
 LOCK = "build.lock"
@@ -261,7 +262,7 @@ def _build_locked(sources, index_dir, rebuild, workers, progress, on_total, star
         on_total(len(todo))
 
     # separate segment files are memory-mapped; a compound file is copied into every searcher
-    writer = ix.writer(limitmb=256, compound=False)
+    writer = FastSegmentWriter(ix, limitmb=256, compound=False)
     try:
         for doc_id in gone:
             writer.delete_by_term("id", doc_id)

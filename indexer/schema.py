@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pickle
+
 from whoosh import fields
+from whoosh.system import pack_uint
 
 from indexer.analysis import ExactAnalyzer, FoldedAnalyzer, SegmentedText, term_positions
 
@@ -22,9 +25,11 @@ class VietnameseText(fields.TEXT):
             yield from super().index(value, **kwargs)
             return
         boost = self.format.field_boost
-        encode = self.format.encode
         for term, positions in term_positions(value.words, self.analyzer.fold).items():
-            yield term.encode("utf-8"), len(positions), len(positions) * boost, encode(positions)
+            # Positions.encode: the count, then the pickled gaps between positions
+            gaps = [b - a for a, b in zip([0, *positions], positions)]
+            count = len(positions)
+            yield term.encode("utf-8"), count, count * boost, pack_uint(count) + pickle.dumps(gaps, 2)
 
 
 def build_schema() -> fields.Schema:

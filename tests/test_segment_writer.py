@@ -1,0 +1,34 @@
+"""The faster segment writer writes, byte for byte, the segment Whoosh's own writer writes."""
+
+from whoosh import index as whoosh_index
+from whoosh.writing import SegmentWriter
+
+from conftest import CORPUS, SEEDS
+from indexer.build import prepare
+from indexer.extract import read_sources
+from indexer.schema import build_schema
+from indexer.segment_writer import FastSegmentWriter
+
+
+def _segment_files(folder, writer_class, documents) -> dict[str, bytes]:
+    folder.mkdir()
+    ix = whoosh_index.create_in(str(folder), build_schema())
+    # a small pool, so that postings also spill to disk and are merged back
+    writer = writer_class(ix, limitmb=1, compound=False)
+    for fields in documents:
+        writer.add_document(**fields)
+    writer.commit()
+    (segment,) = ix._segments()
+    prefix = segment.segment_id()
+    return {p.name[len(prefix) :]: p.read_bytes() for p in folder.iterdir() if p.name.startswith(prefix)}
+
+
+def test_every_segment_file_is_the_same_as_whooshs(tmp_path):
+    documents = [prepare(article) for article in read_sources([CORPUS, SEEDS] if SEEDS.exists() else [CORPUS])]
+    assert len(documents) > 40
+    theirs = _segment_files(tmp_path / "whoosh", SegmentWriter, documents)
+    ours = _segment_files(tmp_path / "fast", FastSegmentWriter, documents)
+    assert {".pst", ".trm", "._body_folded_len.col", ".unit.col"} <= set(theirs)
+    assert ours.keys() == theirs.keys()
+    for suffix, content in theirs.items():
+        assert ours[suffix] == content, suffix
