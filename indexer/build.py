@@ -15,7 +15,6 @@ the symlink at the end; searchers keep using the old one until they reopen.
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import shutil
 import time
@@ -34,11 +33,12 @@ from indexer.extract import read_sources
 from indexer.normalise import fold_accents
 from indexer.schema import build_schema
 from indexer.segment_writer import FastSegmentWriter
+from indexer.workers import write_segments
 
 CURRENT = "current"
 LOCK = "build.lock"
 SOURCES = "sources.json"
-INLINE_LIMIT = 64  # below this many documents a process pool costs more than it saves
+INLINE_LIMIT = 64  # below this many documents, worker processes cost more than they save
 
 
 class IndexBusy(RuntimeError):
@@ -263,17 +263,25 @@ def _build_locked(sources, index_dir, rebuild, workers, progress, on_total, star
 
     # separate segment files are memory-mapped; a compound file is copied into every searcher
     writer = FastSegmentWriter(ix, limitmb=256, compound=False)
+    workers = workers or os.cpu_count() or 1
     try:
         for doc_id in gone:
             writer.delete_by_term("id", doc_id)
-        for fields in _prepared(todo, workers):
-            if fresh:
-                writer.add_document(**fields)
-            else:
-                writer.update_document(**fields)
-            if progress:
-                progress(1)
-        writer.commit()
+        if len(todo) >= INLINE_LIMIT and workers > 1:
+            for article in todo:
+                if article.id in existing:
+                    writer.delete_by_term("id", article.id)
+            writer.commit_with(write_segments(generation, todo, prepare, workers, progress))
+        else:
+            for article in todo:
+                fields = prepare(article)
+                if fresh:
+                    writer.add_document(**fields)
+                else:
+                    writer.update_document(**fields)
+                if progress:
+                    progress(1)
+            writer.commit()
     except BaseException:
         writer.cancel()
         if fresh and generation != previous:
@@ -284,14 +292,3 @@ def _build_locked(sources, index_dir, rebuild, workers, progress, on_total, star
     _record_sources(index_dir, roots)
     report.seconds = time.monotonic() - started
     return report
-
-
-def _prepared(articles: list[Article], workers: int | None):
-    workers = workers or os.cpu_count() or 1
-    if len(articles) < INLINE_LIMIT or workers < 2:
-        for article in articles:
-            yield prepare(article)
-        return
-    context = multiprocessing.get_context("fork")
-    with context.Pool(workers) as pool:
-        yield from pool.imap(prepare, articles, chunksize=8)

@@ -1,5 +1,7 @@
 """Whoosh's segment writer with less Python work per posting; the files it writes are the same.
 
+It also commits segments that worker processes wrote beside it (``commit_with``).
+
 Most of a build's time after pyvi is Whoosh handling postings one by one. Two of those steps
 are costly for no reason of the format:
 
@@ -62,6 +64,17 @@ class FastSegmentWriter(SegmentWriter):
     def __init__(self, ix, limitmb=128, **kwargs):
         super().__init__(ix, limitmb=limitmb, **kwargs)
         self.pool = _Pool(self._tempstorage, self.newsegment, limitmb=limitmb)
+
+    def commit_with(self, segments: list) -> None:
+        """Commit this writer's changes together with finished segments written beside it."""
+        self._check_state()
+        final = self._merge_segments(None, False, True) + list(segments)
+        if self._added:
+            final.append(self._finalize_segment())
+        else:
+            self._close_segment()
+        self._commit_toc(final)
+        self._finish()
 
     def _flush_segment(self):
         self.perdocwriter.close()
