@@ -30,15 +30,17 @@ _PROTECTED = re.compile(
     r"""
     (?P<url>\b(?:https?://|www\.)[^\s<>"']+[^\s<>"'.,;:!?)\]])
   | (?P<email>\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+)
-  | (?P<docnum>(?<![\w/])\d{1,5}\s*/\s*(?:\d{4}\s*/\s*)?"""
+  | (?=\d)(?:  # the rest start with a digit: elsewhere they are not tried at all
+      (?P<docnum>(?<![\w/])\d{1,5}\s*/\s*(?:\d{4}\s*/\s*)?"""
     + _LETTER
     + r"""{1,10}\d*(?:\s*[-–]\s*"""
     + _LETTER
     + r"""[\w]{0,11})*(?![\w/]))
-  | (?P<date>(?<![\w/])\d{1,2}\s*/\s*\d{1,2}\s*/\s*\d{4}(?![\w/]))
-  | (?P<monthyear>(?<![\w/.,])\d{1,2}/\d{4}(?![\w/]))
-  | (?P<range>(?<![\w/])\d{4}\s*[-–]\s*\d{4}(?![\w/]))
-  | (?P<number>(?<![\w/])\d+(?:[.,]\d+)+(?![\w/]))
+    | (?P<date>(?<![\w/])\d{1,2}\s*/\s*\d{1,2}\s*/\s*\d{4}(?![\w/]))
+    | (?P<monthyear>(?<![\w/.,])\d{1,2}/\d{4}(?![\w/]))
+    | (?P<range>(?<![\w/])\d{4}\s*[-–]\s*\d{4}(?![\w/]))
+    | (?P<number>(?<![\w/])\d+(?:[.,]\d+)+(?![\w/]))
+    )
     """,
     re.VERBOSE,
 )

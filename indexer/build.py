@@ -38,7 +38,7 @@ from indexer.workers import write_segments
 CURRENT = "current"
 LOCK = "build.lock"
 SOURCES = "sources.json"
-INLINE_LIMIT = 64  # below this many documents, worker processes cost more than they save
+INLINE_LIMIT = 200  # fewer documents than this are written in this process, as one segment
 
 
 class IndexBusy(RuntimeError):
@@ -267,7 +267,7 @@ def _build_locked(sources, index_dir, rebuild, workers, progress, on_total, star
     try:
         for doc_id in gone:
             writer.delete_by_term("id", doc_id)
-        if len(todo) >= INLINE_LIMIT and workers > 1:
+        if len(todo) >= INLINE_LIMIT:
             for article in todo:
                 if article.id in existing:
                     writer.delete_by_term("id", article.id)

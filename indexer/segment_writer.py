@@ -7,8 +7,7 @@ are costly for no reason of the format:
 
 * at commit, every posting's field length is read back from the segment's lengths file,
   with a seek and a column lookup each; here each field's lengths are read once, as bytes;
-* each posting added to the pool is checked with ``assert`` and sized field by field;
-  here it is appended with a rough size, which only decides when the pool spills to disk.
+* the pool keeps a tuple per posting and sorts them all (see ``TermPool``).
 
 This relies on ``SegmentWriter`` internals of the pinned whoosh-reloaded, like ``arrays`` does
 on the reading side.
@@ -16,22 +15,66 @@ on the reading side.
 
 from __future__ import annotations
 
+from array import array
+
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.util.numeric import byte_to_length
-from whoosh.writing import PostingPool, SegmentWriter
+from whoosh.writing import SegmentWriter
 
 # what W3PerDocReader.doc_field_length gives for each stored length byte (None for 0)
 _LENGTHS = [None] + [byte_to_length(b) for b in range(1, 256)]
 
 
-class _Pool(PostingPool):
-    def add(self, item):
-        # item = (fieldname, term bytes, docnum, weight, value bytes)
-        self.fieldnames.add(item[0])
-        self.currentsize += 150 + 2 * len(item[1]) + len(item[4] or b"")
-        if self.currentsize > self.limit:
-            self.save()
-        self.current.append(item)
+class TermPool:
+    """The postings of a segment being written, grouped by term as they arrive.
+
+    Whoosh's pool keeps one tuple per posting, sorts them all at commit and spills sorted
+    runs to disk past its memory limit, to merge them back one posting at a time. Postings of
+    one term arrive in document order, so grouping them per term leaves only the distinct terms
+    to sort, and compact arrays take about a third of the memory. There is no spilling: a
+    writer whose pool is ``full`` should finish its segment and start another.
+    """
+
+    def __init__(self, limitmb: int):
+        self.limit = limitmb * 1024 * 1024
+        self.fieldnames: set[str] = set()
+        self.merged = False  # set when segments are merged in: their postings may come out of order
+        self._terms: dict[tuple[str, bytes], tuple[array, array, list]] = {}
+        self._count = 0
+
+    @property
+    def size(self) -> int:
+        """About how many bytes the pool holds: arrays, position bytes, per-term overhead."""
+        return self._count * 80 + len(self._terms) * 250
+
+    @property
+    def full(self) -> bool:
+        return self.size > self.limit
+
+    def add(self, item) -> None:
+        fieldname, term, docnum, weight, value = item
+        postings = self._terms.get((fieldname, term))
+        if postings is None:
+            postings = self._terms[fieldname, term] = (array("I"), array("d"), [])
+            self.fieldnames.add(fieldname)
+        postings[0].append(docnum)
+        postings[1].append(weight)
+        postings[2].append(value)
+        self._count += 1
+
+    def iter_postings(self):
+        for key in sorted(self._terms):
+            fieldname, term = key
+            ids, weights, values = self._terms[key]
+            rows = zip(ids, weights, values)
+            if self.merged:
+                rows = sorted(rows, key=lambda row: row[0])
+            for docnum, weight, value in rows:
+                yield fieldname, term, docnum, weight, value
+
+    def cleanup(self) -> None:
+        self._terms.clear()
+        self._count = 0
 
 
 class _SegmentLengths:
@@ -63,7 +106,11 @@ class FastSegmentWriter(SegmentWriter):
 
     def __init__(self, ix, limitmb=128, **kwargs):
         super().__init__(ix, limitmb=limitmb, **kwargs)
-        self.pool = _Pool(self._tempstorage, self.newsegment, limitmb=limitmb)
+        self.pool = TermPool(limitmb)
+
+    def add_reader(self, reader):
+        self.pool.merged = True
+        super().add_reader(reader)
 
     def commit_with(self, segments: list) -> None:
         """Commit this writer's changes together with finished segments written beside it."""

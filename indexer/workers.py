@@ -3,7 +3,8 @@
 Both halves of indexing a document are Python: pyvi segmenting it, and Whoosh pooling, sorting
 and encoding its postings. With one writer process the second half ran serially beside the
 pyvi workers, and the commit (a third of the work) ran alone at the end. Here every worker
-does everything for its share of the documents and hands back a finished segment; the segments
+does everything for its share of the documents and hands back finished segments (a new one
+each time its postings fill ``TRACUU_INDEX_POOL_MB``, 256 by default); the segments
 become part of the index only when the parent commits its table of contents, so a build that
 fails or is killed leaves the last commit as it was.
 """
@@ -21,7 +22,7 @@ from whoosh import index as whoosh_index
 from indexer.article import Article
 from indexer.segment_writer import FastSegmentWriter
 
-POOL_MB = 128  # per worker: postings beyond this spill to sorted runs on disk
+POOL_MB = 256  # per worker, unless TRACUU_INDEX_POOL_MB says otherwise: a fuller pool starts a new segment
 REPORT_EVERY = 16  # documents between progress messages
 
 
@@ -61,7 +62,7 @@ def write_segments(
     ]
     for process in processes:
         process.start()
-    segments: dict[int, object] = {}
+    segments: dict[int, list] = {}
     try:
         while len(segments) < len(processes):
             try:
@@ -72,7 +73,7 @@ def write_segments(
                 continue
             if kind == "progress" and progress:
                 progress(payload)
-            elif kind == "segment":
+            elif kind == "segments":
                 segments[n] = payload
             elif kind == "error":
                 raise WorkerFailed(payload)
@@ -81,23 +82,34 @@ def write_segments(
             if process.is_alive() and len(segments) < len(processes):
                 process.terminate()
             process.join()
-    return [segments[n] for n in range(len(processes))]
+    return [segment for n in range(len(processes)) for segment in segments[n]]
+
+
+def _writer(ix) -> FastSegmentWriter:
+    # no lock: the parent holds the build lock and commits; the temporary folder is shared,
+    # so it is left for the parent to remove
+    limit = int(os.environ.get("TRACUU_INDEX_POOL_MB", POOL_MB))
+    return FastSegmentWriter(ix, _lk=False, limitmb=limit, compound=False)
 
 
 def _write_share(generation: str, n: int, articles: list[Article], prepare, messages) -> None:
     parent = os.getppid()
     try:
         ix = whoosh_index.open_dir(generation)
-        # no lock: the parent holds the build lock and commits; the temporary folder is shared,
-        # so it is left for the parent to remove
-        writer = FastSegmentWriter(ix, _lk=False, limitmb=POOL_MB, compound=False)
+        segments = []
+        writer = _writer(ix)
         for done, article in enumerate(articles, start=1):
             writer.add_document(**prepare(article))
+            if writer.pool.full:
+                segments.append(writer._finalize_segment())
+                writer = _writer(ix)
             if done % REPORT_EVERY == 0:
                 if os.getppid() != parent:
                     return  # the build was killed: stop, nothing will commit this
                 messages.put(("progress", n, REPORT_EVERY))
+        if writer._added:
+            segments.append(writer._finalize_segment())
         messages.put(("progress", n, len(articles) % REPORT_EVERY))
-        messages.put(("segment", n, writer._finalize_segment()))
+        messages.put(("segments", n, segments))
     except BaseException as exc:  # reported to the parent, which raises it
         messages.put(("error", n, f"{type(exc).__name__}: {exc}"))

@@ -168,30 +168,31 @@ def _results(index_dir, queries):
         return out
 
 
-def test_worker_processes_index_what_one_process_would(tmp_path, corpus):
-    # 150 articles: enough for the worker processes, each writing a segment of its own
-    bulk = _subset(tmp_path, 150)
+def test_worker_processes_index_what_one_process_would(tmp_path, corpus, monkeypatch):
+    # a pool of 1 MB: each worker cuts several segments
+    monkeypatch.setenv("TRACUU_INDEX_POOL_MB", "1")
+    bulk = _subset(tmp_path, 300)
     alone, parallel = tmp_path / "alone", tmp_path / "parallel"
     ticks: list[int] = []
     build_index([corpus, bulk], alone, workers=1)
     report = build_index([corpus, bulk], parallel, workers=2, progress=ticks.append)
-    assert report.added == 152 and sum(ticks) == 152
-    assert len(open_index(parallel)._segments()) == 2
+    assert report.added == 302 and sum(ticks) == 302
+    assert len(open_index(parallel)._segments()) > 2
     queries = ["công đoàn", "giao thong", '"tai nạn giao thông"', "người lao động", "bóng đá -việt"]
     assert _results(parallel, queries) == _results(alone, queries)
 
-    # a change to 100 of them: the new versions replace the old ones, none is left twice
+    # a change to 250 of them: the new versions replace the old ones, none is left twice
     lines = bulk.read_text("utf-8").splitlines()
     changed = []
     for n, line in enumerate(lines):
         record = json.loads(line)
-        if n < 100:
+        if n < 250:
             record["title"] = "Xembanmoi " + record["title"]
         changed.append(json.dumps(record, ensure_ascii=False))
     bulk.write_text("\n".join(changed) + "\n", "utf-8")
     report = build_index([corpus, bulk], parallel, workers=2)
-    assert (report.updated, report.added, report.removed) == (100, 0, 0)
+    assert (report.updated, report.added, report.removed) == (250, 0, 0)
     with open_index(parallel).searcher() as s:
         ids = [fields["id"] for fields in s.all_stored_fields()]
-        assert len(ids) == len(set(ids)) == 152
-        assert search(s, SearchRequest(q="xembanmoi")).total == 100
+        assert len(ids) == len(set(ids)) == 302
+        assert search(s, SearchRequest(q="xembanmoi")).total == 250

@@ -13,11 +13,12 @@ from indexer.segment_writer import FastSegmentWriter
 def _segment_files(folder, writer_class, documents) -> dict[str, bytes]:
     folder.mkdir()
     ix = whoosh_index.create_in(str(folder), build_schema())
-    # a small pool, so that postings also spill to disk and are merged back
-    writer = writer_class(ix, limitmb=1, compound=False)
-    for fields in documents:
-        writer.add_document(**fields)
-    writer.commit()
+    # a first commit of three documents, which the second one merges into its segment
+    for batch, merge_all in ((documents[:3], False), (documents[3:], True)):
+        writer = writer_class(ix, limitmb=1, compound=False)
+        for fields in batch:
+            writer.add_document(**fields)
+        writer.commit(optimize=merge_all)
     (segment,) = ix._segments()
     prefix = segment.segment_id()
     return {p.name[len(prefix) :]: p.read_bytes() for p in folder.iterdir() if p.name.startswith(prefix)}
