@@ -140,8 +140,19 @@ def segment(text: str) -> list[Span]:
 
 
 def segment_words(text: str) -> list[Word]:
-    """The words of a text as canonical (lower-case, normalised) syllable tuples."""
-    return [tuple(s.lower() for s in span.syllables) for span in segment(normalise(text))]
+    """The words of a text as canonical (lower-case, normalised) syllable tuples.
+
+    The words of ``segment``, without working out where each one stands in the text.
+    """
+    text = normalise(text)
+    words: list[Word] = []
+    last = 0
+    for _kind, value, start, end in find_protected(text):
+        words.extend(_segment_plain(text[last:start]))
+        words.append((value,))
+        last = end
+    words.extend(_segment_plain(text[last:]))
+    return [tuple(map(str.lower, word)) for word in words]
 
 
 class SegmentedText(str):
