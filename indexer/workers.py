@@ -76,7 +76,7 @@ def write_segments(
             elif kind == "segments":
                 segments[n] = payload
             elif kind == "error":
-                raise WorkerFailed(payload)
+                raise WorkerFailed(f"một tiến trình lập chỉ mục gặp lỗi: {payload}")
     finally:
         for process in processes:
             if process.is_alive() and len(segments) < len(processes):

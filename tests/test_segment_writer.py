@@ -33,3 +33,28 @@ def test_every_segment_file_is_the_same_as_whooshs(tmp_path):
     assert ours.keys() == theirs.keys()
     for suffix, content in theirs.items():
         assert ours[suffix] == content, suffix
+
+
+def test_small_segments_are_merged_and_large_ones_left_alone(tmp_path, monkeypatch):
+    from indexer import segment_writer
+
+    monkeypatch.setattr(segment_writer, "SMALL_SEGMENT", 10)
+    documents = [prepare(article) for article in read_sources([CORPUS])]
+    ix = whoosh_index.create_in(str(tmp_path), build_schema())
+
+    def commit(batch):
+        writer = FastSegmentWriter(ix, compound=False)
+        for fields in batch:
+            writer.add_document(**fields)
+        writer.commit()
+        return sorted(s.doc_count_all() for s in ix._segments())
+
+    assert commit(documents[:20]) == [20]
+    assert commit(documents[20:22]) == [2, 20]
+    assert commit(documents[22:24]) == [2, 2, 20]
+    assert commit(documents[24:26]) == [2, 2, 2, 20]
+    assert commit(documents[26:28]) == [2, 2, 2, 2, 20]
+    # four small segments: they join the new one; the large one stays as it is
+    assert commit(documents[28:30]) == [10, 20]
+    with ix.searcher() as searcher:
+        assert sorted(fields["id"] for fields in searcher.all_stored_fields()) == sorted(d["id"] for d in documents[:30])
