@@ -114,7 +114,7 @@ def _read_leaf_postings(
     values: list = []
     while True:
         matcher._read_data()
-        ids, weights, block_values = matcher._data[:3]
+        ids, weights = matcher._data[:2]
         count = matcher._blocklength
         ids = np.asarray(ids, dtype=np.int64)
         id_blocks.append(ids if matcher._byteids else np.cumsum(ids))

@@ -86,9 +86,9 @@ class _SegmentLengths:
         self._fields: dict[str, list | None] = {}
 
     def doc_field_length(self, docnum, fieldname, default=0):
-        lengths = self._fields.get(fieldname, default)
-        if lengths is default:
-            lengths = self._fields[fieldname] = self._read(fieldname)
+        if fieldname not in self._fields:
+            self._fields[fieldname] = self._read(fieldname)
+        lengths = self._fields[fieldname]
         if lengths is None:
             return default
         return lengths[docnum]
