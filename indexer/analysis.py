@@ -127,15 +127,24 @@ def _align(text: str, offset: int, words, spans: list[Span]) -> None:
         cursor = pos
 
 
+def _stretches(text: str):
+    """The text cut at protected tokens: (start, end, None) for plain text, (start, end, value) for a token."""
+    last = 0
+    for _kind, value, start, end in find_protected(text):
+        yield last, start, None
+        yield start, end, value
+        last = end
+    yield last, len(text), None
+
+
 def segment(text: str) -> list[Span]:
     """Words of a normalised text with their character offsets, protected tokens kept whole."""
     spans: list[Span] = []
-    last = 0
-    for _kind, value, start, end in find_protected(text):
-        _align(text[last:start], last, _segment_plain(text[last:start]), spans)
-        spans.append(Span((value,), start, end, protected=True))
-        last = end
-    _align(text[last:], last, _segment_plain(text[last:]), spans)
+    for start, end, value in _stretches(text):
+        if value is None:
+            _align(text[start:end], start, _segment_plain(text[start:end]), spans)
+        else:
+            spans.append(Span((value,), start, end, protected=True))
     return spans
 
 
@@ -146,12 +155,11 @@ def segment_words(text: str) -> list[Word]:
     """
     text = normalise(text)
     words: list[Word] = []
-    last = 0
-    for _kind, value, start, end in find_protected(text):
-        words.extend(_segment_plain(text[last:start]))
-        words.append((value,))
-        last = end
-    words.extend(_segment_plain(text[last:]))
+    for start, end, value in _stretches(text):
+        if value is None:
+            words.extend(_segment_plain(text[start:end]))
+        else:
+            words.append((value,))
     return [tuple(map(str.lower, word)) for word in words]
 
 
