@@ -221,10 +221,8 @@ class IndexArrays:
         def read():
             ids, weights, values = _read_leaf_postings(leaf, fieldname, text, with_values=True)
             ids += offset
-            postings_key = ("p", _segment_key(leaf), offset, fieldname, text)
-            if _cache.get(postings_key) is None:
-                postings = Postings(ids, weights)
-                _cache.put(postings_key, postings, postings.nbytes + 64)
+            postings = Postings(ids, weights)
+            _cached(("p", _segment_key(leaf), offset, fieldname, text), lambda: (postings, postings.nbytes + 64))
             found = _decode_positions(ids, values)
             return found, found.nbytes + 64
 
