@@ -6,7 +6,7 @@
 * ``TantivyBaseline``: Tantivy over the same pre-segmented tokens. The tokens are read back from
   our index's postings (syllables and compound words at their positions, exact and folded), so
   pyvi does not run again; the query is our own Whoosh query (``build_query``, filters of
-  ``indexer.facets``) translated node by node, so both engines match the same documents by the
+  ``search_app.engine.facets``) translated node by node, so both engines match the same documents by the
   same rules. Facets are counted with Tantivy's terms aggregation, each facet under the other
   facets' filters like ours.
 """
@@ -26,10 +26,10 @@ from tantivy import Occur
 from tantivy import Query as T
 from whoosh import query as Q
 
-from indexer import facets as F
-from indexer.normalise import fold_accents
-from indexer.query import build_query, parse
-from indexer.search import SearchRequest
+from indexer.text.normalise import fold_accents
+from search_app.engine import SearchRequest
+from search_app.engine import facets as F
+from search_app.engine.query import MAX_PREFIX_TERMS, build_query, parse
 
 TEXT = ("title_exact", "title_folded", "body_exact", "body_folded")
 KEYWORDS = ("id", "unit", "type", "year", "month", "number", "numbers")
@@ -39,6 +39,45 @@ CHUNK = 10000
 def stored_docs(reader) -> list[dict]:
     """The stored article of every live document, in document-number order."""
     return [dict(reader.stored_fields(n)["doc"], _docnum=n) for n in reader.all_doc_ids()]
+
+
+# --- our facet filters as Whoosh queries, for an engine that takes queries -----------------------
+
+
+def _any_of(fieldname: str, values) -> Q.Query | None:
+    return Q.Or([Q.Term(fieldname, v) for v in values]) if values else None
+
+
+def range_filter(request: SearchRequest) -> Q.Query | None:
+    """The from-to range: it applies to every count, the date facet's included."""
+    if not request.date_from and not request.date_to:
+        return None
+    start = datetime.combine(request.date_from, datetime.min.time()) if request.date_from else None
+    end = datetime.combine(request.date_to, datetime.max.time()) if request.date_to else None
+    return Q.DateRange("date", start, end)
+
+
+def facet_filter(facet: F.Facet, request: SearchRequest) -> Q.Query | None:
+    """What ``facet.mask`` selects, as a query."""
+    if isinstance(facet, F.FieldFacet):
+        return _any_of(facet.fieldname, facet.selected(request))
+    if not request.years and not request.months:
+        return None
+    parts = []
+    for year in request.years:
+        months = [m for m in request.months if m.startswith(year + "-")]
+        parts.append(_any_of("month", months) if months else Q.Term("year", year))
+    orphans = [m for m in request.months if m[:4] not in request.years]
+    if orphans:
+        parts.append(_any_of("month", orphans))
+    return Q.Or(parts)
+
+
+def combine(filters: list[Q.Query | None]) -> Q.Query | None:
+    parts = [f for f in filters if f is not None]
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else Q.And(parts)
 
 
 # --- LIKE scan -------------------------------------------------------------------------------
@@ -208,7 +247,7 @@ class TantivyBaseline:
         return T.boost_query(out, boost) if boost != 1.0 else out
 
     def expand(self, fieldname: str, prefix: str) -> list[str]:
-        return [t for t, _n in self.searcher.terms_with_prefix(fieldname, prefix, limit=64)]
+        return [t for t, _n in self.searcher.terms_with_prefix(fieldname, prefix, limit=MAX_PREFIX_TERMS)]
 
     def _agg(self, query: tantivy.Query, groups: list[str]) -> dict:
         spec = {g: {"terms": {"field": g, "size": 1000}} for g in groups}
@@ -218,9 +257,9 @@ class TantivyBaseline:
         """Our query and filters, run and counted by Tantivy; returns the total."""
         parsed = parse(request.q)
         main = self.convert(build_query(parsed, expand_prefix=self.expand))
-        always = F.DateFacet().range_filter(request)
-        own = {f.name: f.filter(request) for f in F.FACETS}
-        filters = F.combine([always, *own.values()])
+        always = range_filter(request)
+        own = {f.name: facet_filter(f, request) for f in F.FACETS}
+        filters = combine([always, *own.values()])
         q = main if filters is None else T.boolean_query([(Occur.Must, main), (Occur.Must, self.convert(filters))])
         sort = request.sort if not (parsed.empty and request.sort == "relevance") else "newest"
         if sort == "relevance":
@@ -245,7 +284,7 @@ class TantivyBaseline:
                 self._agg(q, unfiltered)
             for f in F.FACETS:
                 if own[f.name] is not None:
-                    others = F.combine([always, *(v for k, v in own.items() if k != f.name)])
+                    others = combine([always, *(v for k, v in own.items() if k != f.name)])
                     fq = (
                         count_q
                         if others is None

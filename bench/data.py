@@ -4,12 +4,12 @@ A slice of N documents takes the first records of vietnews, baomoi and dantri in
 their sizes, interleaved by a seeded generator. Each record gets, from a generator seeded with
 (seed, size, kind):
 
-* ``unit``: a name from ``indexer.metadata.load_units()`` (uniform);
+* ``unit``: a name from ``indexer.documents.metadata.load_units()`` (uniform);
 * ``type``: one of ``DOC_TYPES`` or "tin tức" (uniform);
 * ``date``: uniform over 2017-01-01..2025-12-31 when the source has none (vietnews, baomoi).
 
 ``extra`` files hold the next records after a slice's quota (never in the slice), for the
-incremental benchmark. Nothing is written into the repository: files go to $TRACUU_BENCH_DIR
+incremental benchmark. Nothing is written into the repository: files go to $BENCH_DIR
 (default /tmp/tracuu-bench).
 """
 
@@ -24,14 +24,14 @@ from datetime import date, timedelta
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-CORPUS = Path(os.environ.get("TRACUU_CORPUS", REPO.parent / "shared" / "corpus"))
+CORPUS = Path(os.environ.get("BENCH_SHARED_CORPUS", REPO.parent / "shared" / "corpus"))
 SOURCES = {"vietnews": 100_000, "baomoi": 34_884, "dantri": 2_653}  # records per file (corpus README)
 FIRST_DAY, LAST_DAY = date(2017, 1, 1), date(2025, 12, 31)
 
 
 def bench_dir() -> Path:
-    """Where slices, indexes and scratch files go: $TRACUU_BENCH_DIR or /tmp/tracuu-bench."""
-    path = Path(os.environ.get("TRACUU_BENCH_DIR", "/tmp/tracuu-bench"))
+    """Where slices, indexes and scratch files go: $BENCH_DIR or /tmp/tracuu-bench."""
+    path = Path(os.environ.get("BENCH_DIR", "/tmp/tracuu-bench"))
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -71,7 +71,7 @@ def _assign(record: dict, rng: random.Random, units: list[str], types: list[str]
 
 def generate(size: int, seed: int, skip: dict[str, int] | None = None) -> Iterator[dict]:
     """``size`` records (after ``skip`` records of each file), interleaved and completed, seeded."""
-    from indexer.metadata import DOC_TYPES, NEWS, load_units
+    from indexer.documents.metadata import DOC_TYPES, NEWS, load_units
 
     units = sorted(u.name for u in load_units())
     types = [*DOC_TYPES, NEWS]

@@ -34,7 +34,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 def _child_build(source: str, index: str, workers: int, rebuild: bool) -> None:
     """Runs in the child process: one build, its report as JSON on stdout."""
-    from indexer.build import build_index
+    from indexer.index.build import build_index
 
     rep = build_index([source], index, rebuild=rebuild, workers=workers)
     figures = {k: getattr(rep, k) for k in ("added", "updated", "removed", "unchanged", "seconds")}

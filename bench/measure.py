@@ -88,9 +88,9 @@ def _busy_cpu() -> tuple[float, float]:
 
 
 def wait_quiet(threshold: float = 20.0, max_wait: float | None = None, interval: float = 5.0) -> float:
-    """Wait (up to ``max_wait`` s, default $TRACUU_BENCH_QUIET_WAIT or 180) for CPU use below ``threshold`` %."""
+    """Wait (up to ``max_wait`` s, default $BENCH_QUIET_WAIT or 180) for CPU use below ``threshold`` %."""
     if max_wait is None:
-        max_wait = float(os.environ.get("TRACUU_BENCH_QUIET_WAIT", "180"))
+        max_wait = float(os.environ.get("BENCH_QUIET_WAIT", "180"))
     deadline = time.monotonic() + max_wait
     while True:
         busy = psutil.cpu_percent(interval=interval)

@@ -30,19 +30,19 @@ from bench.queries import ensure_index, load_mix, to_request
 def profile_indexing(size: int, seed: int, docs: int) -> Profiler:
     from whoosh import index as whoosh_index
 
-    from indexer.analysis import _tokenizer
-    from indexer.build import prepare
-    from indexer.extract import read_sources
-    from indexer.schema import build_schema
-    from indexer.segment_writer import FastSegmentWriter
+    from indexer.documents.extract import read_sources
+    from indexer.index.build import POOL_MB, prepare
+    from indexer.index.schema import build_schema
+    from indexer.index.workers import segment_writer
+    from indexer.text.analysis import load_segmenter
 
     source, _ = data.ensure_slice(size, seed)
-    _tokenizer()
+    load_segmenter()
     with tempfile.TemporaryDirectory(prefix="tracuu-prof-") as tmp:
         ix = whoosh_index.create_in(tmp, build_schema())
         profiler = Profiler(interval=0.001)
         with profiler:
-            writer = FastSegmentWriter(ix, limitmb=256)
+            writer = segment_writer(ix, POOL_MB)
             for article in itertools.islice(read_sources([source]), docs):
                 writer.add_document(**prepare(article))
             writer.commit()
@@ -50,22 +50,18 @@ def profile_indexing(size: int, seed: int, docs: int) -> Profiler:
 
 
 def profile_queries(size: int, seed: int, rounds: int) -> Profiler:
-    from indexer.analysis import _tokenizer
-    from indexer.build import open_index
-    from indexer.search import results_cache, search
+    from search_app.engine import Engine
 
-    results_cache.capacity = 0
-
-    searcher = open_index(ensure_index(size, seed)).searcher()
+    engine = Engine(ensure_index(size, seed), result_cache=0)
     rows = load_mix()
-    _tokenizer()
+    engine.warm()
     for row in rows:
-        search(searcher, to_request(row))
+        engine.search(to_request(row))
     profiler = Profiler(interval=0.0005)
     with profiler:
         for _ in range(rounds):
             for row in rows:
-                search(searcher, to_request(row))
+                engine.search(to_request(row))
     return profiler
 
 
@@ -73,8 +69,9 @@ def profile_web(size: int, seed: int, rounds: int) -> Profiler:
     from urllib.parse import parse_qsl, urlencode
 
     from search_app import create_app
+    from search_app.settings import Settings
 
-    app = create_app({"INDEX_DIR": str(ensure_index(size, seed)), "DATA_DIR": str(data.bench_dir() / "data-home")})
+    app = create_app(Settings.from_env(data=data.bench_dir() / "data-home", index=ensure_index(size, seed)))
     client = app.test_client()
     urls = [
         path + "?" + urlencode([("q", row.q), *parse_qsl(row.params)])

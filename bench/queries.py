@@ -8,7 +8,7 @@ against a LIKE scan and Tantivy over the same documents and tokens (bench/baseli
   timed run (pyvi stays loaded: a server loads it once). Tantivy likewise; the LIKE scan is in
   memory, so it has no cold figure.
 
-Our time is ``indexer.search.search`` end to end (parse, pyvi on the query, Whoosh, facet counts,
+Our time is ``Engine.search`` (result cache off) end to end (parse, pyvi on the query, Whoosh, facet counts,
 highlighted snippets of the page). The index is the one bench/indexing.py built (built here,
 untimed, when missing).
 
@@ -23,7 +23,7 @@ import json
 import os
 import statistics
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import parse_qsl
 
@@ -56,12 +56,10 @@ def load_mix(path: Path = MIX) -> list[Row]:
 
 def to_request(row: Row):
     """The SearchRequest the web app would make of this row, canonicalised."""
-    from search_app.params import request_from_args
+    from search_app.web.params import request_from_args
 
     req = request_from_args(MultiDict([("q", row.q), *parse_qsl(row.params)]))
-    req.with_facets = row.facets
-    req.canonicalise()
-    return req
+    return replace(req, with_facets=row.facets).canonical()
 
 
 def evict(path: Path) -> None:
@@ -77,7 +75,7 @@ def evict(path: Path) -> None:
 
 def ensure_index(size: int, seed: int) -> Path:
     index = data.index_dir(size, seed)
-    from indexer.build import build_index, index_exists
+    from indexer.index.build import build_index, index_exists
 
     if not index_exists(index):
         source, _ = data.ensure_slice(size, seed)
@@ -87,27 +85,29 @@ def ensure_index(size: int, seed: int) -> Path:
 
 
 class Ours:
+    """Our engine over the index, with the result cache off: every search is run."""
+
     def __init__(self, index: Path):
-        from indexer.build import current_generation
+        from indexer.index.build import current_generation
+        from search_app.engine import Engine
 
         self.index = index
         self.generation = current_generation(index)
-        self.searcher = None
+        self.engine = Engine(index, result_cache=0)
         self.open()
 
-    def open(self) -> float:
-        from indexer.build import open_index
+    @property
+    def searcher(self):
+        return self.engine.searcher()
 
-        if self.searcher is not None:
-            self.searcher.close()
+    def open(self) -> float:
+        self.engine.close()
         started = time.perf_counter()
-        self.searcher = open_index(self.index).searcher()
+        self.engine.searcher()
         return (time.perf_counter() - started) * 1000
 
     def search(self, req) -> int:
-        from indexer.search import search
-
-        return search(self.searcher, req).total
+        return self.engine.search(req).total
 
 
 def timed(fn, req) -> tuple[float, float, int]:
@@ -118,14 +118,12 @@ def timed(fn, req) -> tuple[float, float, int]:
 
 
 def run(size: int, seed: int, rounds: int, cold_rounds: int, like: bool, with_tantivy: bool = True) -> dict:
-    from indexer.analysis import _segment_plain, _tokenizer
-    from indexer.search import results_cache
+    from indexer.text.analysis import _segment_plain, load_segmenter
 
-    results_cache.capacity = 0  # every search is run: this measures searching, not the result cache
     code = report.code_version()
     rows = load_mix()
     index = ensure_index(size, seed)
-    _tokenizer()  # pyvi loads once per process, as in a server
+    load_segmenter()  # pyvi loads once per process, as in a server
     rss0 = psutil.Process().memory_info().rss
     ours = Ours(index)
     searcher_mb = (psutil.Process().memory_info().rss - rss0) / 2**20
@@ -157,12 +155,10 @@ def run(size: int, seed: int, rounds: int, cold_rounds: int, like: bool, with_ta
                         warm[engine][row.name].append(ms)
                         warm_cpu[engine][row.name].append(cpu_ms)
         print("warm done", flush=True)
-        from indexer.arrays import clear_caches
-
         # a query nobody asked since the server started: searcher open, postings not yet read
         first: dict[str, list[float]] = {r.name: [] for r in rows}
         for row in rows:
-            clear_caches(postings_only=True)
+            ours.engine.clear_caches(postings_only=True)
             _segment_plain.cache_clear()
             first[row.name].append(timed(ours.search, to_request(row))[0])
         cold: dict[str, dict[str, list[float]]] = {e: {r.name: [] for r in rows} for e in engines if e != "like"}
@@ -170,7 +166,7 @@ def run(size: int, seed: int, rounds: int, cold_rounds: int, like: bool, with_ta
         for _ in range(cold_rounds):
             for row in rows:
                 evict(ours.generation)
-                clear_caches()
+                ours.engine.clear_caches()
                 _segment_plain.cache_clear()
                 opens.append(ours.open())
                 cold["tracuu"][row.name].append(timed(ours.search, to_request(row))[0])

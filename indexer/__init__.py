@@ -1,5 +1,11 @@
-"""Vietnamese analysis and Whoosh indexing for tracuu: documents in, a searchable index out.
+"""tracuu's write path: documents in, a Whoosh index out. Nothing here imports Flask or search_app.
 
-The public surface: ``build_index`` (indexer.build), ``search`` (indexer.search),
-``read_sources`` (indexer.extract). Nothing here imports Flask or the web app.
+* ``text/``       Vietnamese analysis: ``normalise`` (NFC, tone placement, folding), ``analysis``
+                  (protect numbers and dates -> pyvi -> Whoosh analyzers), ``abbreviations``
+* ``documents/``  the Article, ``extract`` (every file format -> Articles), ``metadata`` (dates,
+                  types, units, numbers found in the text), and their data files
+* ``index/``      ``schema``, ``build`` (incremental, crash-safe), ``workers`` (segments written
+                  in worker processes), ``merge_policy``, ``ingest`` (staff changes, index in step)
+* ``whoosh_w3``   every use of Whoosh internals (postings blocks, columns, the segment writer),
+                  checked against the Whoosh version it was written for
 """

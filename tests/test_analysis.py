@@ -1,4 +1,4 @@
-from indexer.analysis import ExactAnalyzer, FoldedAnalyzer, segment, segment_words
+from indexer.text.analysis import ExactAnalyzer, FoldedAnalyzer, segment, segment_words
 
 
 def test_pyvi_segments_words_but_document_numbers_and_dates_stay_whole():
@@ -46,9 +46,9 @@ def test_text_fields_index_pre_segmented_words_exactly_as_their_analyzers_would(
 
     from whoosh import fields
 
-    from indexer.analysis import presegment
-    from indexer.extract import read_sources
-    from indexer.schema import TEXT_FIELDS, build_schema
+    from indexer.documents.extract import read_sources
+    from indexer.index.schema import TEXT_FIELDS, build_schema
+    from indexer.text.analysis import presegment
 
     schema = build_schema()
     corpus = Path(__file__).resolve().parent.parent / "corpus" / "van-ban"

@@ -21,7 +21,7 @@ FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SCREENSHOTS = os.environ.get("TRACUU_SCREENSHOTS")  # a folder, e.g. docs/, to refresh the README's pictures
+SCREENSHOTS = os.environ.get("SCREENSHOTS_DIR")  # a folder, e.g. docs/, to refresh the README's pictures
 
 
 @pytest.fixture(scope="module")
@@ -147,18 +147,16 @@ def test_script_in_a_document_is_shown_as_text_and_never_runs(page, base_url):
 def staff_url(tmp_path_factory):
     import shutil
 
-    from conftest import CORPUS
+    from indexer.index.build import build_index
+    from search_app.web import accounts, create_app
 
-    from indexer.build import build_index
-    from search_app import accounts, create_app
+    from conftest import CORPUS, settings_for
 
     root = tmp_path_factory.mktemp("browser-staff")
     shutil.copytree(CORPUS, root / "corpus")
     build_index([root / "corpus"], root / "index")
     accounts.add_user(root / "data", "bientap", "mat-khau-rat-dai-2024")
-    app = create_app(
-        {"INDEX_DIR": str(root / "index"), "DATA_DIR": str(root / "data"), "CORPUS_DIR": str(root / "corpus")}
-    )
+    app = create_app(settings_for(root / "data", root / "index", corpus=root / "corpus"))
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_port}"

@@ -1,7 +1,5 @@
 """Incremental builds, rebuilds, one build at a time, and a build killed with SIGKILL."""
 
-import gzip
-import itertools
 import json
 import os
 import signal
@@ -10,10 +8,12 @@ import sys
 import time
 
 import pytest
-from conftest import DANTRI, ROOT, write_doc
 
-from indexer.build import IndexBusy, build_index, open_index
-from indexer.search import SearchRequest, search
+from indexer.index.build import IndexBusy, build_index, open_index
+from search_app.engine import SearchRequest
+
+from conftest import ROOT, engine_for, write_doc, write_jsonl
+from generated import generated_records
 
 
 def doc_ids(index_dir):
@@ -22,8 +22,7 @@ def doc_ids(index_dir):
 
 
 def hits(index_dir, q):
-    with open_index(index_dir).searcher() as s:
-        return [h.id for h in search(s, SearchRequest(q=q)).hits]
+    return [h.id for h in engine_for(index_dir).search(SearchRequest(q=q)).hits]
 
 
 @pytest.fixture
@@ -79,22 +78,17 @@ def test_rebuild_swaps_in_a_new_index_and_old_searchers_keep_working(tmp_path, c
     report = build_index([corpus], index_dir, rebuild=True)
     assert report.added == 3
     assert doc_ids(index_dir) == {"a", "b", "c"}
-    assert old.doc_count() == 2 and search(old, SearchRequest(q="tong ket")).total == 1
+    assert old.doc_count() == 2 and old.document(id="a")["id"] == "a"
     old.close()
 
 
 def _subset(tmp_path, n):
-    if not DANTRI.exists():
-        pytest.skip("../shared/corpus/dantri.jsonl.gz is not available")
-    path = tmp_path / "bulk.jsonl"
-    with gzip.open(DANTRI, "rt", encoding="utf-8") as src, path.open("w", encoding="utf-8") as dst:
-        for line in itertools.islice(src, n):
-            dst.write(line)
-    return path
+    """``n`` generated articles as JSON Lines."""
+    return write_jsonl(tmp_path / "bulk.jsonl", generated_records(n))
 
 
 def _start_build(index_dir, *sources, rebuild=False):
-    cmd = [sys.executable, "-m", "indexer", "index", "--index", str(index_dir), *map(str, sources)]
+    cmd = [sys.executable, "-m", "search_app", "index", "--index", str(index_dir), *map(str, sources)]
     if rebuild:
         cmd.append("--rebuild")
     return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -160,22 +154,21 @@ def test_jsonl_ids_are_the_documents_own(tmp_path):
 
 
 def _results(index_dir, queries):
-    with open_index(index_dir).searcher() as s:
-        out = {}
-        for q in queries:
-            result = search(s, SearchRequest(q=q, per_page=20))
-            out[q] = (result.total, [(h.id, round(h.score, 4)) for h in result.hits])
-        return out
+    engine = engine_for(index_dir)
+    out = {}
+    for q in queries:
+        result = engine.search(SearchRequest(q=q, per_page=20))
+        out[q] = (result.total, [(h.id, round(h.score, 4)) for h in result.hits])
+    return out
 
 
-def test_worker_processes_index_what_one_process_would(tmp_path, corpus, monkeypatch):
-    # a pool of 1 MB: each worker cuts several segments
-    monkeypatch.setenv("TRACUU_INDEX_POOL_MB", "1")
+def test_worker_processes_index_what_one_process_would(tmp_path, corpus):
     bulk = _subset(tmp_path, 300)
     alone, parallel = tmp_path / "alone", tmp_path / "parallel"
     ticks: list[int] = []
     build_index([corpus, bulk], alone, workers=1)
-    report = build_index([corpus, bulk], parallel, workers=2, progress=ticks.append)
+    # a pool of 1 MB: each worker cuts several segments
+    report = build_index([corpus, bulk], parallel, workers=2, pool_mb=1, progress=ticks.append)
     assert report.added == 302 and sum(ticks) == 302
     assert len(open_index(parallel)._segments()) > 2
     queries = ["công đoàn", "giao thong", '"tai nạn giao thông"', "người lao động", "bóng đá -việt"]
@@ -190,9 +183,9 @@ def test_worker_processes_index_what_one_process_would(tmp_path, corpus, monkeyp
             record["title"] = "Xembanmoi " + record["title"]
         changed.append(json.dumps(record, ensure_ascii=False))
     bulk.write_text("\n".join(changed) + "\n", "utf-8")
-    report = build_index([corpus, bulk], parallel, workers=2)
+    report = build_index([corpus, bulk], parallel, workers=2, pool_mb=1)
     assert (report.updated, report.added, report.removed) == (250, 0, 0)
     with open_index(parallel).searcher() as s:
         ids = [fields["id"] for fields in s.all_stored_fields()]
         assert len(ids) == len(set(ids)) == 302
-        assert search(s, SearchRequest(q="xembanmoi")).total == 250
+    assert engine_for(parallel).search(SearchRequest(q="xembanmoi")).total == 250

@@ -3,9 +3,10 @@
 import json
 
 from click.testing import CliRunner
-from conftest import write_doc
 
 from search_app.cli import cli
+
+from conftest import write_doc
 
 
 def test_index_then_search_as_json(tmp_path):

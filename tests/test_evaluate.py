@@ -1,8 +1,11 @@
 """The array evaluator answers exactly as Whoosh's own matchers would, only faster.
 
-Every query form is run both ways over the same real index: the documents matched, their
-scores and their order must agree. Facet counts must be what clicking the value shows,
-deleted documents must never come back, and deep pages must continue the first ones.
+Every query form is run both ways over the same index (the sample corpus and generated
+documents, in several segments with deletions; and, marked ``shared``, real news from
+../shared/corpus): the documents matched, their scores and their
+order must agree. Reading postings through Whoosh's public API instead of decoding its blocks
+gives the same answers. Facet counts must be what clicking the value shows, deleted documents
+must never come back, and deep pages must continue the first ones.
 """
 
 from __future__ import annotations
@@ -10,12 +13,13 @@ from __future__ import annotations
 import pytest
 from whoosh import query as Q
 
-from indexer.arrays import index_arrays
-from indexer.build import build_index, open_index
-from indexer.evaluate import evaluate
-from indexer.query import build_query, parse
-from indexer.search import SearchRequest, _prefix_expander, search
-from tests.conftest import write_doc
+from indexer.index.build import build_index, open_index
+from search_app.engine import SearchRequest
+from search_app.engine.arrays import ArrayStore
+from search_app.engine.evaluate import evaluate
+from search_app.engine.query import build_query, parse
+
+from conftest import engine_for, write_doc
 
 QUERIES = [
     "công đoàn",
@@ -42,16 +46,37 @@ QUERIES = [
 ]
 
 
+@pytest.fixture(scope="module", params=["generated", pytest.param("real", marks=pytest.mark.shared)])
+def index_dir(request):
+    return request.getfixturevalue("big_index" if request.param == "generated" else "real_index")
+
+
 @pytest.fixture(scope="module")
-def searcher(big_index):
-    with open_index(big_index).searcher() as s:
+def engine(index_dir):
+    return engine_for(index_dir)
+
+
+@pytest.fixture(scope="module")
+def searcher(index_dir):
+    with open_index(index_dir).searcher() as s:
         yield s
 
 
+@pytest.fixture(scope="module")
+def arrays(searcher):
+    return ArrayStore().arrays(searcher)
+
+
+def test_the_generated_index_has_several_segments_and_deleted_documents(big_index):
+    with open_index(big_index).searcher() as searcher:
+        arrays = ArrayStore().arrays(searcher)
+        assert len(arrays.leaves) >= 3
+        assert 0 < int((~arrays.live).sum()) < arrays.size
+
+
 @pytest.mark.parametrize("text", QUERIES)
-def test_same_documents_scores_and_order_as_whoosh(searcher, text):
-    arrays = index_arrays(searcher)
-    q = build_query(parse(text), expand_prefix=_prefix_expander(arrays))
+def test_same_documents_scores_and_order_as_whoosh(searcher, arrays, text):
+    q = build_query(parse(text), expand_prefix=arrays.prefix_expander())
     ours = evaluate(q, arrays)
     matched = ours.mask & arrays.live
     theirs = list(searcher.search(q, limit=None))
@@ -72,13 +97,22 @@ def test_same_documents_scores_and_order_as_whoosh(searcher, text):
     "words, slop",
     [(["lao", "động"], 1), (["người", "lao", "động"], 3), (["lao", "lao"], 5), (["động", "lao"], 2)],
 )
-def test_phrases_with_slop_match_as_whoosh(searcher, words, slop):
-    arrays = index_arrays(searcher)
+def test_phrases_with_slop_match_as_whoosh(searcher, arrays, words, slop):
     q = Q.Phrase("body_exact", words, slop=slop)
     ours = evaluate(q, arrays).mask & arrays.live
     theirs = {hit.docnum for hit in searcher.search(q, limit=None)}
     assert theirs
     assert set(ours.nonzero()[0].tolist()) == theirs
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_reading_through_whooshs_public_api_gives_the_same_answers(engine, index_dir, text):
+    slow = engine_for(index_dir, fast_reads=False)
+    fast_result = engine.search(SearchRequest(q=text, per_page=20))
+    slow_result = slow.search(SearchRequest(q=text, per_page=20))
+    assert slow_result.total == fast_result.total
+    assert [(h.id, h.score) for h in slow_result.hits] == [(h.id, h.score) for h in fast_result.hits]
+    assert slow_result.facets == fast_result.facets
 
 
 @pytest.mark.parametrize(
@@ -90,8 +124,8 @@ def test_phrases_with_slop_match_as_whoosh(searcher, words, slop):
         ('"tai nạn giao thông"', {"units": ["LĐLĐ tỉnh Lạng Sơn"]}),
     ],
 )
-def test_a_facet_count_is_what_choosing_that_value_shows(searcher, text, filters):
-    result = search(searcher, SearchRequest(q=text, **filters))
+def test_a_facet_count_is_what_choosing_that_value_shows(engine, text, filters):
+    result = engine.search(SearchRequest(q=text, **filters))
     checked = 0
     for name, param in (("unit", "units"), ("type", "types"), ("date", "years")):
         for value in result.facets[name]:
@@ -100,19 +134,19 @@ def test_a_facet_count_is_what_choosing_that_value_shows(searcher, text, filters
             if value.selected:
                 continue
             narrowed = {**filters, param: [value.value]}
-            assert search(searcher, SearchRequest(q=text, **narrowed)).total == value.count, (name, value.value)
+            assert engine.search(SearchRequest(q=text, **narrowed)).total == value.count, (name, value.value)
             checked += 1
             if checked > 12:
                 return
     assert checked
 
 
-def test_deep_pages_continue_the_first_ones(searcher):
+def test_deep_pages_continue_the_first_ones(engine):
     seen: list[str] = []
     scores: list[float] = []
     total = None
     for page in (1, 2, 3, 4):
-        result = search(searcher, SearchRequest(q="nguoi dan", per_page=100, page=page))
+        result = engine.search(SearchRequest(q="nguoi dan", per_page=100, page=page))
         total = result.total
         seen += [h.id for h in result.hits]
         scores += [h.score for h in result.hits]
@@ -152,10 +186,10 @@ def test_removed_and_changed_documents_never_come_back(tmp_path):
         "Tổ chức Đại hội",
     )
     build_index([folder], index_dir)
-    with open_index(index_dir).searcher() as s:
-        result = search(s, SearchRequest(q="tháng công nhân"))
-        assert [h.id for h in result.hits] == ["kh-0"]
-        assert [(v.value, v.count) for v in result.facets["unit"]] == [("LĐLĐ tỉnh Lạng Sơn", 1)]
-        browse = search(s, SearchRequest(q=""))
-        assert sorted(h.id for h in browse.hits) == ["kh-0", "kh-2"]
-        assert browse.total == 2
+    engine = engine_for(index_dir)
+    result = engine.search(SearchRequest(q="tháng công nhân"))
+    assert [h.id for h in result.hits] == ["kh-0"]
+    assert [(v.value, v.count) for v in result.facets["unit"]] == [("LĐLĐ tỉnh Lạng Sơn", 1)]
+    browse = engine.search(SearchRequest(q=""))
+    assert sorted(h.id for h in browse.hits) == ["kh-0", "kh-2"]
+    assert browse.total == 2

@@ -6,7 +6,7 @@ from datetime import date
 
 import docx
 
-from indexer.extract import read_sources
+from indexer.documents.extract import read_sources
 
 OFFICIAL = [
     "LIÊN ĐOÀN LAO ĐỘNG TỈNH LẠNG SƠN",

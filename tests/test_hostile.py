@@ -1,8 +1,6 @@
 """Hostile and odd input: never a 500, never unbounded work, always a clear refusal; kills at random."""
 
-import gzip
 import itertools
-import json
 import os
 import random
 import signal
@@ -12,13 +10,16 @@ import sys
 import time
 
 import pytest
-from conftest import DANTRI, ROOT, write_doc
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from indexer.build import build_index, open_index
-from indexer.query import MAX_PREFIX_TERMS, QueryError, build_query, parse
-from indexer.search import SearchRequest, search
+from indexer.index.build import build_index, open_index
+from search_app import create_app
+from search_app.engine import QueryError, SearchRequest
+from search_app.engine.query import MAX_PREFIX_TERMS, build_query, parse
+
+from conftest import ROOT, engine_for, settings_for, write_doc, write_jsonl
+from generated import generated_records
 
 SYNTAX = ['"', "(", ")", "*", "?", "~", "^", ":", "-", "+", "AND", "OR", "NOT", "title:", "\\", "/", "[", "]", "{", "}"]
 queries = st.one_of(
@@ -36,9 +37,9 @@ def searcher(sample_index):
         yield s
 
 
-def check_search(searcher, q):
+def check_search(engine, q):
     try:
-        result = search(searcher, SearchRequest(q=q))
+        result = engine.search(SearchRequest(q=q))
     except QueryError as exc:
         assert str(exc)  # a refusal always says why
         return
@@ -49,15 +50,15 @@ def check_search(searcher, q):
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(q=queries)
-def test_search_function_never_fails_on_arbitrary_queries(searcher, q):
-    check_search(searcher, q)
+def test_search_function_never_fails_on_arbitrary_queries(sample_engine, q):
+    check_search(sample_engine, q)
 
 
 @pytest.mark.slow
 @settings(max_examples=10_000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(q=queries)
-def test_search_function_never_fails_on_arbitrary_queries_long_run(searcher, q):
-    check_search(searcher, q)
+def test_search_function_never_fails_on_arbitrary_queries_long_run(sample_engine, q):
+    check_search(sample_engine, q)
 
 
 def check_api(client, q):
@@ -136,8 +137,6 @@ def test_wildcard_expansion_is_capped(searcher):
 
 
 def test_html_in_titles_and_bodies_is_text_in_results_snippets_and_feed(tmp_path):
-    from search_app import create_app
-
     corpus = tmp_path / "corpus"
     write_doc(
         corpus,
@@ -146,7 +145,7 @@ def test_html_in_titles_and_bodies_is_text_in_results_snippets_and_feed(tmp_path
         "Kẻ gian gửi <script>alert('x')</script> qua tin nhắn lừa đảo.",
     )
     build_index([corpus], tmp_path / "index")
-    app = create_app({"TESTING": True, "INDEX_DIR": str(tmp_path / "index"), "DATA_DIR": str(tmp_path / "d")})
+    app = create_app(settings_for(tmp_path / "d", tmp_path / "index"), {"TESTING": True})
     client = app.test_client()
     for url in ("/?q=lua+dao", "/tai-lieu/x?q=lua+dao", "/feed?q=lua+dao"):
         body = client.get(url).get_data(as_text=True)
@@ -156,16 +155,15 @@ def test_html_in_titles_and_bodies_is_text_in_results_snippets_and_feed(tmp_path
     assert "&lt;img" in hit["snippet"] or "lừa đảo" in hit["snippet"]
 
 
-def _jsonl(path, start, n):
-    with gzip.open(DANTRI, "rt", encoding="utf-8") as src, path.open("w", encoding="utf-8") as dst:
-        dst.writelines(itertools.islice(src, start, start + n))
-    return {json.loads(line)["id"] for line in path.read_text("utf-8").splitlines()}
+def _jsonl(path, records, start, n):
+    chosen = records[start : start + n]
+    write_jsonl(path, chosen)
+    return {record["id"] for record in chosen}
 
 
 @pytest.mark.slow
 def test_twenty_builds_killed_at_random_moments_leave_the_last_commit(tmp_path):
-    if not DANTRI.exists():
-        pytest.skip("../shared/corpus is not available")
+    records = generated_records(2400)
     rng = random.Random(6)
     corpus = tmp_path / "corpus"
     write_doc(corpus, "a.md", {"id": "a", "title": "Hội nghị tổng kết công tác Công đoàn"}, "Tổng kết.")
@@ -177,11 +175,11 @@ def test_twenty_builds_killed_at_random_moments_leave_the_last_commit(tmp_path):
     for round_ in range(40):
         if kills >= 20:
             break
-        wanted = {"a"} | _jsonl(bulk, rng.randrange(0, 2000), rng.randrange(50, 400))
+        wanted = {"a"} | _jsonl(bulk, records, rng.randrange(0, 2000), rng.randrange(50, 400))
         cmd = [
             sys.executable,
             "-m",
-            "indexer",
+            "search_app",
             "index",
             "--index",
             str(index_dir),
@@ -205,7 +203,7 @@ def test_twenty_builds_killed_at_random_moments_leave_the_last_commit(tmp_path):
                 assert ids == wanted, f"round {round_}: finished build not visible"
             else:
                 assert ids in (committed, wanted), f"round {round_}: {len(ids)} documents, a mix of two commits"
-            assert search(s, SearchRequest(q="tong ket cong doan")).hits[0].id == "a"
+        assert engine_for(index_dir).search(SearchRequest(q="tong ket cong doan")).hits[0].id == "a"
         committed = ids
     assert kills >= 20
 
@@ -216,8 +214,8 @@ def test_control_characters_and_bidi_marks_are_not_indexed_as_words():
     assert words and all("\x00" not in "".join(s for alt in w for s in alt) for w in words)
 
 
-def test_random_printable_noise_is_safe(searcher):
+def test_random_printable_noise_is_safe(sample_engine):
     rng = random.Random(3)
     for _ in range(50):
         q = "".join(rng.choice(string.printable) for _ in range(rng.randrange(1, 60)))
-        check_search(searcher, q)
+        check_search(sample_engine, q)

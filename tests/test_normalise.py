@@ -1,6 +1,6 @@
 import unicodedata
 
-from indexer.normalise import canonical, fold_accents, folded, has_diacritics, normalise
+from indexer.text.normalise import canonical, fold_accents, folded, has_diacritics, normalise
 
 
 def test_old_and_new_tone_placement_are_the_same_word():

@@ -2,9 +2,9 @@
 
 import xml.etree.ElementTree as ET
 
-from conftest import write_doc
+from indexer.index.build import build_index
 
-from indexer.build import build_index
+from conftest import write_doc
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -89,10 +89,12 @@ def test_atom_feed_follows_a_search_newest_first(client):
 def test_new_commit_shows_up_without_restarting_the_app(tmp_path):
     from search_app import create_app
 
+    from conftest import settings_for
+
     corpus = tmp_path / "corpus"
     write_doc(corpus, "a.md", {"id": "a", "title": "Hội nghị tổng kết năm"}, "Nội dung.")
     build_index([corpus], tmp_path / "index")
-    app = create_app({"TESTING": True, "INDEX_DIR": str(tmp_path / "index"), "DATA_DIR": str(tmp_path / "data")})
+    app = create_app(settings_for(tmp_path / "data", tmp_path / "index"), {"TESTING": True})
     client = app.test_client()
     assert client.get("/api/search?q=mai+am").get_json()["total"] == 0
     write_doc(corpus, "b.md", {"id": "b", "title": "Mái ấm Công đoàn"}, "Trao nhà.")

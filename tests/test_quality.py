@@ -6,10 +6,12 @@ column fast=1) on a fresh corpus-only index. Levels are nDCG@10 as measured, min
 """
 
 import pytest
-from conftest import CORPUS
 
 from bench.quality import evaluate, load_queries, subset
-from indexer.build import build_index, open_index
+from indexer.index.build import build_index
+from search_app.engine import Engine
+
+from conftest import CORPUS
 
 LEVELS = {
     "accented": 0.93,
@@ -32,8 +34,7 @@ def results(tmp_path_factory):
     index_dir = tmp_path_factory.mktemp("quality") / "index"
     build_index([CORPUS], index_dir)
     queries = subset(load_queries(), None, fast_only=True)
-    with open_index(index_dir).searcher() as searcher:
-        return evaluate(searcher, queries)
+    return evaluate(Engine(index_dir, result_cache=0), queries)
 
 
 @pytest.mark.parametrize("cls", list(LEVELS))

@@ -4,8 +4,9 @@ import unicodedata
 
 import pytest
 
-from indexer.build import open_index
-from indexer.search import SearchRequest, search
+from search_app.engine import SearchRequest
+
+from conftest import engine_for
 
 DOCS = {
     "nghi-quyet.md": (
@@ -76,20 +77,19 @@ DOCS = {
 
 @pytest.fixture(scope="module")
 def searcher(tmp_path_factory):
-    from conftest import write_doc
+    from indexer.index.build import build_index
 
-    from indexer.build import build_index
+    from conftest import write_doc
 
     folder = tmp_path_factory.mktemp("forms")
     for name, (front, body) in DOCS.items():
         write_doc(folder / "corpus", name, front, body)
     build_index([folder / "corpus"], folder / "index")
-    with open_index(folder / "index").searcher() as s:
-        yield s
+    return engine_for(folder / "index")
 
 
 def ids(searcher, q, **kw):
-    return [h.id for h in search(searcher, SearchRequest(q=q, **kw)).hits]
+    return [h.id for h in searcher.search(SearchRequest(q=q, **kw)).hits]
 
 
 @pytest.mark.parametrize(
@@ -142,15 +142,15 @@ def test_a_typed_diacritic_is_meant(searcher):
 
 
 def test_exact_accented_match_scores_above_folded_match(searcher):
-    hits = search(searcher, SearchRequest(q="đường")).hits
+    hits = searcher.search(SearchRequest(q="đường")).hits
     scores = {h.id: h.score for h in hits}
     assert scores["tin-duong"] > scores.get("tin-ten-duong", 0)
 
 
 def test_highlight_marks_the_whole_word_however_it_matched(searcher):
-    (hit,) = [h for h in search(searcher, SearchRequest(q="nghi quyet")).hits if h.id == "nq-dai-hoi-xvii"]
+    (hit,) = [h for h in searcher.search(SearchRequest(q="nghi quyet")).hits if h.id == "nq-dai-hoi-xvii"]
     assert "<mark>Nghị quyết</mark>" in hit.title_html
-    (hit,) = [h for h in search(searcher, SearchRequest(q="công đoàn cơ sở")).hits if h.id == "tin-cdcs"]
+    (hit,) = [h for h in searcher.search(SearchRequest(q="công đoàn cơ sở")).hits if h.id == "tin-cdcs"]
     assert "<mark>CĐCS</mark>" in hit.title_html
 
 
@@ -159,10 +159,9 @@ def test_excluded_words_and_prefixes(searcher):
     assert "tin-duong" in ids(searcher, "giao thô*")
 
 
-def test_results_do_not_depend_on_whether_facets_are_counted(sample_index):
+def test_results_do_not_depend_on_whether_facets_are_counted(sample_engine):
     """Whoosh's top-N pruning once dropped top documents when no facets were counted."""
-    with open_index(sample_index).searcher() as s:
-        for q in ["mái ấm công đoàn", "phát triển đoàn viên", "nghi quyet dai hoi", "tháng công nhân an toàn"]:
-            with_facets = [h.id for h in search(s, SearchRequest(q=q)).hits]
-            without = [h.id for h in search(s, SearchRequest(q=q, with_facets=False)).hits]
-            assert with_facets == without, q
+    for q in ["mái ấm công đoàn", "phát triển đoàn viên", "nghi quyet dai hoi", "tháng công nhân an toàn"]:
+        with_facets = [h.id for h in sample_engine.search(SearchRequest(q=q)).hits]
+        without = [h.id for h in sample_engine.search(SearchRequest(q=q, with_facets=False)).hits]
+        assert with_facets == without, q

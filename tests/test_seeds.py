@@ -3,11 +3,12 @@
 from datetime import date
 
 import pytest
-from conftest import SEEDS, needs_shared
 
-from indexer.extract import read_sources
+from indexer.documents.extract import read_sources
 
-pytestmark = needs_shared
+from conftest import SEEDS
+
+pytestmark = pytest.mark.shared
 
 
 @pytest.fixture(scope="module")

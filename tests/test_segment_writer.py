@@ -3,11 +3,15 @@
 from whoosh import index as whoosh_index
 from whoosh.writing import SegmentWriter
 
-from conftest import CORPUS, SEEDS
-from indexer.build import prepare
-from indexer.extract import read_sources
-from indexer.schema import build_schema
-from indexer.segment_writer import FastSegmentWriter
+from indexer.documents.extract import read_sources
+from indexer.index import merge_policy
+from indexer.index.build import prepare
+from indexer.index.schema import build_schema
+from indexer.index.workers import segment_writer
+from indexer.whoosh_w3 import FastSegmentWriter
+
+from conftest import CORPUS, GENERATED_COUNT, write_jsonl
+from generated import generated_records
 
 
 def _segment_files(folder, writer_class, documents) -> dict[str, bytes]:
@@ -25,8 +29,9 @@ def _segment_files(folder, writer_class, documents) -> dict[str, bytes]:
 
 
 def test_every_segment_file_is_the_same_as_whooshs(tmp_path):
-    documents = [prepare(article) for article in read_sources([CORPUS, SEEDS] if SEEDS.exists() else [CORPUS])]
-    assert len(documents) > 40
+    generated = write_jsonl(tmp_path / "generated.jsonl", generated_records(GENERATED_COUNT)[:60])
+    documents = [prepare(article) for article in read_sources([CORPUS, generated])]
+    assert len(documents) > 100
     theirs = _segment_files(tmp_path / "whoosh", SegmentWriter, documents)
     ours = _segment_files(tmp_path / "fast", FastSegmentWriter, documents)
     assert {".pst", ".trm", "._body_folded_len.col", ".unit.col"} <= set(theirs)
@@ -36,14 +41,12 @@ def test_every_segment_file_is_the_same_as_whooshs(tmp_path):
 
 
 def test_small_segments_are_merged_and_large_ones_left_alone(tmp_path, monkeypatch):
-    from indexer import segment_writer
-
-    monkeypatch.setattr(segment_writer, "SMALL_SEGMENT", 10)
+    monkeypatch.setattr(merge_policy, "SMALL_SEGMENT", 10)
     documents = [prepare(article) for article in read_sources([CORPUS])]
     ix = whoosh_index.create_in(str(tmp_path), build_schema())
 
     def commit(batch):
-        writer = FastSegmentWriter(ix, compound=False)
+        writer = segment_writer(ix, pool_mb=64)
         for fields in batch:
             writer.add_document(**fields)
         writer.commit()
@@ -57,4 +60,6 @@ def test_small_segments_are_merged_and_large_ones_left_alone(tmp_path, monkeypat
     # four small segments: they join the new one; the large one stays as it is
     assert commit(documents[28:30]) == [10, 20]
     with ix.searcher() as searcher:
-        assert sorted(fields["id"] for fields in searcher.all_stored_fields()) == sorted(d["id"] for d in documents[:30])
+        assert sorted(fields["id"] for fields in searcher.all_stored_fields()) == sorted(
+            d["id"] for d in documents[:30]
+        )

@@ -18,14 +18,14 @@ import time
 import urllib.request
 from pathlib import Path
 
-from test_staff import PASSWORD, csrf, make_staff_app, signed_in
-
 from search_app import create_app
+
+from test_staff import PASSWORD, csrf, make_staff_app, signed_in
 
 
 def twin(app):
     """A second server process: its own app over the same index and data folders."""
-    return create_app({key: app.config[key] for key in ("TESTING", "INDEX_DIR", "DATA_DIR", "CORPUS_DIR")})
+    return create_app(app.extensions["settings"], {"TESTING": True, "SIGNIN_FAILURE_DELAY": 0.0})
 
 
 def sign_in(client, password):
@@ -54,7 +54,7 @@ def test_reindex_progress_shows_in_every_process_and_a_dead_run_is_reported(tmp_
     assert "Đã lập lại chỉ mục" in seen_elsewhere["summary"] and seen_elsewhere["done"] > 40
 
     # a process that died mid-run left "running" behind: shown as interrupted, and a new run may start
-    status = Path(first.config["DATA_DIR"]) / "reindex.json"
+    status = first.extensions["settings"].data / "reindex.json"
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     state = json.loads(status.read_text("utf-8")) | {"running": True, "pid": dead.pid, "error": None}

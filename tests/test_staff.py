@@ -8,10 +8,12 @@ import time
 
 import docx
 import pytest
-from conftest import CORPUS
 
-from indexer.build import build_index, open_index
-from search_app import accounts, create_app
+from indexer.index.build import build_index, open_index
+from search_app.web import accounts, create_app
+
+from conftest import CORPUS, settings_for, write_jsonl
+from generated import generated_records
 
 PASSWORD = "mat-khau-rat-dai-2024"
 
@@ -24,14 +26,12 @@ def make_staff_app(root, extra=None):
         (corpus / name).write_text(text, "utf-8")
     build_index([corpus], root / "index")
     accounts.add_user(root / "data", "bientap", PASSWORD)
-    config = {
-        "TESTING": True,
-        "INDEX_DIR": str(root / "index"),
-        "DATA_DIR": str(root / "data"),
-        "CORPUS_DIR": str(corpus),
-        "SIGNIN_FAILURE_DELAY": 0.0,
-    }
-    return create_app(config)
+    settings = settings_for(root / "data", root / "index", corpus=corpus)
+    return create_app(settings, {"TESTING": True, "SIGNIN_FAILURE_DELAY": 0.0})
+
+
+def settings_of(app):
+    return app.extensions["settings"]
 
 
 @pytest.fixture(scope="module")
@@ -58,11 +58,11 @@ def total(client, q):
 
 
 def corpus_files(app):
-    return sorted(
-        p.relative_to(app.config["CORPUS_DIR"]).as_posix()
-        for p in __import__("pathlib").Path(app.config["CORPUS_DIR"]).rglob("*")
-        if p.is_file()
-    )
+    """The files of the corpus, and those staff added (relative to the data folder)."""
+    settings = settings_of(app)
+    corpus = [p.relative_to(settings.corpus).as_posix() for p in settings.corpus.rglob("*") if p.is_file()]
+    added = [p.relative_to(settings.data).as_posix() for p in settings.uploads_dir.rglob("*") if p.is_file()]
+    return sorted(corpus + added)
 
 
 def test_staff_area_requires_sign_in(staff_app):
@@ -96,14 +96,7 @@ def test_session_cookie_is_httponly_and_samesite(staff_app):
 
 
 def test_repeated_failed_sign_ins_are_slowed_down(tmp_path):
-    app = create_app(
-        {
-            "TESTING": True,
-            "INDEX_DIR": str(tmp_path / "i"),
-            "DATA_DIR": str(tmp_path / "d"),
-            "SIGNIN_FAILURE_DELAY": 0.0,
-        }
-    )
+    app = create_app(settings_for(tmp_path / "d", tmp_path / "i"), {"TESTING": True, "SIGNIN_FAILURE_DELAY": 0.0})
     accounts.add_user(tmp_path / "d", "bientap", PASSWORD)
     client = app.test_client()
     for _ in range(5):
@@ -197,7 +190,7 @@ def test_each_file_type_uploaded_becomes_searchable_after_review(staff_app, name
 def test_bad_uploads_get_a_clear_message_and_change_nothing(staff_app, name, data, message):
     client = signed_in(staff_app)
     files_before = corpus_files(staff_app)
-    with open_index(staff_app.config["INDEX_DIR"]).searcher() as s:
+    with open_index(settings_of(staff_app).index_dir).searcher() as s:
         docs_before = s.doc_count()
     token = csrf(client, "/quan-tri/")
     response = client.post(
@@ -216,7 +209,7 @@ def test_bad_uploads_get_a_clear_message_and_change_nothing(staff_app, name, dat
     assert response.status_code in (400, 413)
     assert message.lower() in html.lower()
     assert corpus_files(staff_app) == files_before
-    with open_index(staff_app.config["INDEX_DIR"]).searcher() as s:
+    with open_index(settings_of(staff_app).index_dir).searcher() as s:
         assert s.doc_count() == docs_before
 
 
@@ -273,7 +266,7 @@ def test_scripted_ingest_with_a_bearer_token(staff_app):
     }
     assert client.post("/api/documents", json=body).status_code == 401
     assert client.post("/api/documents", json=body, headers={"Authorization": "Bearer sai"}).status_code == 401
-    token = accounts.add_token(staff_app.config["DATA_DIR"], "may-chu-cms")
+    token = accounts.add_token(settings_of(staff_app).data, "may-chu-cms")
     auth = {"Authorization": f"Bearer {token}"}
     response = client.post("/api/documents", json=body, headers=auth)
     assert response.status_code == 201
@@ -289,28 +282,21 @@ def test_scripted_ingest_with_a_bearer_token(staff_app):
 
 
 def test_searches_stay_correct_while_a_full_reindex_of_3000_documents_runs(tmp_path):
-    import gzip
-    import itertools
     import json
 
-    from conftest import DANTRI, SHARED
-
-    if not DANTRI.exists():
-        pytest.skip("../shared/corpus is not available")
     placeholder = json.dumps({"id": "placeholder", "title": "Tin tạm", "body": "Nội dung tạm."}) + "\n"
     app = make_staff_app(tmp_path, {"bulk.jsonl": placeholder})
     bulk = tmp_path / "corpus" / "bulk.jsonl"
     client = signed_in(app)
-    queries = ["nghi quyet dai hoi", "15/KH-LĐLĐ", "mái ấm công đoàn", "vinamilk"]
+    queries = ["nghi quyet dai hoi", "15/KH-LĐLĐ", "mái ấm công đoàn", "xembanmoi"]
     before = {q: client.get("/api/search", query_string={"q": q}).get_json() for q in queries}
-    assert before["vinamilk"]["total"] == 0
+    assert before["xembanmoi"]["total"] == 0
 
-    # staff replace the bulk file with 3,053 real articles, then reindex everything
-    with bulk.open("w", encoding="utf-8") as out:
-        with gzip.open(DANTRI, "rt", encoding="utf-8") as src:
-            out.writelines(src)
-        with gzip.open(SHARED / "vietnews.jsonl.gz", "rt", encoding="utf-8") as src:
-            out.writelines(itertools.islice(src, 400))
+    # staff replace the bulk file with 3,000 articles, then reindex everything
+    records = generated_records(3000)
+    for record in records[::300]:
+        record["body"] += " Xembanmoi."
+    write_jsonl(bulk, records)
     client.post("/quan-tri/lap-chi-muc", data={"csrf_token": csrf(client, "/quan-tri/")})
     reindexer = app.extensions["reindexer"]
     seen: list[tuple[str, int, str | None]] = []
@@ -338,8 +324,8 @@ def test_searches_stay_correct_while_a_full_reindex_of_3000_documents_runs(tmp_p
     assert len(seen) > 20
     assert all((total, first) in (old[q], new[q]) for q, total, first in seen)
     assert sum((total, first) == old[q] for q, total, first in seen) > len(seen) // 2
-    after = client.get("/api/search", query_string={"q": "vinamilk"}).get_json()
-    assert after["total"] >= 1 and after["hits"][0]["id"].startswith("dantri-")
+    after = client.get("/api/search", query_string={"q": "xembanmoi"}).get_json()
+    assert after["total"] == 10 and after["hits"][0]["id"].startswith("gen-")
     assert client.get("/api/search?q=15/KH-LĐLĐ").get_json()["hits"][0]["id"] == "kh-15-2017-ldld"
 
 
@@ -349,7 +335,7 @@ def test_a_failed_reindex_shows_its_error_and_the_old_index_keeps_serving(staff_
     client = signed_in(staff_app)
     before = client.get("/api/search?q=mai+am+cong+doan").get_json()
     # a build started from the command line holds the index
-    held = filelock.FileLock(str(__import__("pathlib").Path(staff_app.config["INDEX_DIR"]) / "build.lock"))
+    held = filelock.FileLock(str(__import__("pathlib").Path(settings_of(staff_app).index_dir) / "build.lock"))
     held.acquire()
     try:
         client.post("/quan-tri/lap-chi-muc", data={"csrf_token": csrf(client, "/quan-tri/")})

@@ -7,6 +7,7 @@ Checks: front matter parses as YAML and uses known fields/values; ids unique; al
 dates in 2017-2025; units are gazetteer names; CMS date lines name the right weekday; body
 lengths. Needs pyyaml (and python-docx / pypdf to read the attachments, skipped if absent).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -19,8 +20,7 @@ import yaml
 
 CORPUS = Path(__file__).resolve().parent.parent
 UNITS_FILE = CORPUS.parent / "indexer" / "data" / "units.yaml"
-TYPES = {"nghị quyết", "kế hoạch", "hướng dẫn", "quyết định", "thông báo", "báo cáo",
-         "chỉ thị", "công văn", "tin tức"}
+TYPES = {"nghị quyết", "kế hoạch", "hướng dẫn", "quyết định", "thông báo", "báo cáo", "chỉ thị", "công văn", "tin tức"}
 FIELDS = {"id", "title", "date", "unit", "type", "number", "url", "tags"}
 WEEKDAYS = ["Thứ hai", "Thứ ba", "Thứ tư", "Thứ năm", "Thứ sáu", "Thứ bảy", "Chủ nhật"]
 CMS_RE = re.compile(r"^(Thứ [a-zà-ỹ]+|Chủ nhật), (\d{1,2}) Tháng (\d{1,2}) (\d{4}) \d{2}:\d{2}$")
@@ -40,7 +40,7 @@ def split_front_matter(text: str):
     if not text.startswith("---\n"):
         return None, text
     end = text.index("\n---\n", 4)
-    return yaml.safe_load(text[4:end]) or {}, text[end + 5:]
+    return yaml.safe_load(text[4:end]) or {}, text[end + 5 :]
 
 
 def main() -> int:

@@ -1,0 +1,468 @@
+"""Turn source files into Articles: front-matter Markdown, scraped pages, HTML, .docx, .pdf, JSON Lines.
+
+``read_sources(paths)`` walks folders recursively and yields an Article for every document
+and a ReadError for every file it cannot read; one bad file never stops a run.
+"""
+
+from __future__ import annotations
+
+import gzip
+import html
+import json
+import os
+import re
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import frontmatter
+
+from indexer.documents import metadata as meta
+from indexer.documents.article import Article, ReadError
+from indexer.text.normalise import folded, normalise
+
+TEXT_SUFFIXES = {".md", ".markdown", ".txt"}
+SUFFIXES = TEXT_SUFFIXES | {".html", ".htm", ".docx", ".pdf", ".jsonl", ".jsonl.gz"}
+TITLE_MAX = 180
+
+_LISTING_HEAD = re.compile(r"^(?P<title>.+?)\s*\((?P<count>\d+)\)\s*$")
+_AUTHOR_LINE = re.compile(r"^(?P<author>[^\s.,:;-][^.:;]{1,50}?)\s+[-–]\s+(?P<org>[^.]{3,100})$")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZĐÀ-Ỹ])")
+_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def suffix_of(path: Path) -> str:
+    name = path.name.lower()
+    return ".jsonl.gz" if name.endswith(".jsonl.gz") else path.suffix.lower()
+
+
+@lru_cache(maxsize=1)
+def _boilerplate() -> frozenset[str]:
+    text = resources.files("indexer.documents").joinpath("boilerplate.txt").read_text("utf-8")
+    lines = (ln.strip() for ln in text.splitlines())
+    return frozenset(folded(ln) for ln in lines if ln and not ln.startswith("#"))
+
+
+def is_boilerplate(line: str) -> bool:
+    stripped = line.strip()
+    return not any(ch.isalnum() for ch in stripped) or folded(stripped) in _boilerplate()
+
+
+def shorten(text: str, limit: int = TITLE_MAX) -> str:
+    text = " ".join(text.split())
+    text = text[:1].upper() + text[1:]
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:") + "…"
+
+
+def first_sentence(text: str) -> str:
+    return _SENTENCE_END.split(text.strip(), 1)[0]
+
+
+def doc_id_for(path: Path, root: Path) -> str:
+    """A stable id from the file's place under the folder it was indexed from."""
+    rel = path.relative_to(root) if path != root and root in path.parents else Path(path.name)
+    stem = str(rel.with_suffix("")) if suffix_of(path) != ".jsonl.gz" else str(rel)[: -len(".jsonl.gz")]
+    return _SLUG.sub("-", folded(stem)).strip("-")
+
+
+def fill_metadata(article: Article, head: str | None = None) -> Article:
+    """Complete what front matter or layout did not give, from the text itself."""
+    text = article.body
+    head = head if head is not None else text[:1500]
+    if article.number is None:
+        article.number = meta.find_own_number(head)
+    numbers = meta.find_numbers(article.title + "\n" + text)
+    if article.number and article.number not in numbers:
+        numbers.insert(0, article.number)
+    article.numbers = article.numbers or numbers
+    if article.date is None:
+        issued = meta.find_issued_date(head) if article.number else None
+        event = meta.find_event_date(text)
+        article.date = issued or (event[0] if event else None)
+    if not article.type or article.type == meta.NEWS:
+        article.type = meta.detect_type(article.title, article.number)
+    if article.unit is None:
+        article.unit = _find_unit(article, head)
+    article.terms = article.terms or meta.find_terms(article.title + "\n" + text)
+    article.congresses = article.congresses or meta.find_congresses(article.title + "\n" + text)
+    return article
+
+
+def _find_unit(article: Article, head: str) -> str | None:
+    if article.number:
+        unit = meta.unit_from_number(article.number)
+        if unit:
+            return unit.name
+    if article.type != meta.NEWS:
+        mentioned = meta.units_mentioned(head[:400])
+        if mentioned:
+            return mentioned[0].name
+    for text in (article.title, _from_dated_clause(article.body), article.body):
+        mentioned = meta.units_mentioned(text)
+        if mentioned:
+            return mentioned[0].name
+    return None
+
+
+def _from_dated_clause(text: str) -> str:
+    found = meta.find_event_date(text)
+    return text[found[1] :] if found else text
+
+
+# --- front-matter Markdown and plain text -------------------------------------------------------
+
+
+def _as_date(value) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            found = meta.find_event_date(value)
+            return found[0] if found else None
+    return None
+
+
+def _as_list(value) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    return [normalise(str(v)) for v in value]
+
+
+EDITABLE = ("id", "title", "date", "unit", "type", "number", "url", "tags", "author")
+META_SUFFIX = ".meta.yaml"
+
+
+def apply_fields(article: Article, fields: dict) -> Article:
+    """Set metadata given by a person (front matter, a staff correction) over what was found."""
+    if fields.get("id"):
+        article.id = str(fields["id"]).strip()
+    if fields.get("title"):
+        article.title = normalise(str(fields["title"])).strip()
+    if fields.get("date"):
+        article.date = _as_date(fields["date"]) or article.date
+    if fields.get("unit"):
+        resolved = meta.resolve_unit(str(fields["unit"]))
+        article.unit = resolved.name if resolved else normalise(str(fields["unit"])).strip()
+    if fields.get("type"):
+        article.type = meta.resolve_type(str(fields["type"])) or article.type
+    if fields.get("number"):
+        found = meta.find_numbers(str(fields["number"]))
+        if found:
+            article.number = found[0]
+            article.numbers = [found[0]] + [n for n in article.numbers if n != found[0]]
+    for key in ("url", "author"):
+        if fields.get(key):
+            setattr(article, key, str(fields[key]).strip())
+    if fields.get("tags"):
+        article.tags = _as_list(fields["tags"])
+    return article
+
+
+def from_front_matter(text: str, path: Path, root: Path) -> Article:
+    post = frontmatter.loads(text)
+    body = markdown_to_text(normalise(post.content))
+    article = Article(id=doc_id_for(path, root), title="", body=body, type="", source=str(path))
+    apply_fields(article, post.metadata)
+    if not article.title:
+        article.title = shorten(first_sentence(body.split("\n", 1)[0]))
+    return fill_metadata(article)
+
+
+def sidecar_for(path: Path) -> Path:
+    """Where staff corrections to a single-document file are kept: ``name.pdf.meta.yaml``."""
+    return path.with_name(path.name + META_SUFFIX)
+
+
+def _sidecar_fields(path: Path) -> dict:
+    import yaml
+
+    side = sidecar_for(path)
+    if not side.exists():
+        return {}
+    data = yaml.safe_load(side.read_text("utf-8")) or {}
+    return {k: v for k, v in data.items() if k in EDITABLE} if isinstance(data, dict) else {}
+
+
+def markdown_to_text(text: str) -> str:
+    """Markdown as plain paragraphs: what is indexed and shown, without the markup."""
+    import markdown
+    from selectolax.lexbor import LexborHTMLParser
+
+    # HTML written in an article is text to show, never markup to run or drop
+    tree = LexborHTMLParser(markdown.markdown(html.escape(text, quote=False)))
+    blocks = [n.text(separator=" ", strip=True) for n in tree.css("p, li, h1, h2, h3, h4, h5, h6, blockquote, pre")]
+    blocks = [" ".join(b.split()) for b in blocks if b.strip()]
+    return "\n\n".join(blocks) if blocks else text.strip()
+
+
+# --- scraped pages ------------------------------------------------------------------------------
+
+
+def from_page(text: str, path: Path, root: Path) -> list[Article]:
+    """A page saved as text: one article, or a listing with one article per teaser."""
+    raw_lines = [ln.rstrip() for ln in normalise(text).splitlines()]
+    lines = [ln for ln in raw_lines if ln.strip() and not is_boilerplate(ln)]
+    if not lines:
+        return []
+    stripped = [ln.strip() for ln in lines]
+    for i, line in enumerate(stripped):
+        m = _LISTING_HEAD.match(line)
+        if m and folded(m.group("title")) in {folded(s) for s in stripped[:i]}:
+            return _listing(m.group("title"), stripped[i + 1 :], path, root)
+    return [_single_page(lines, path, root)]
+
+
+def _listing(category: str, teasers: list[str], path: Path, root: Path) -> list[Article]:
+    base = doc_id_for(path, root)
+    articles = []
+    for n, teaser in enumerate(teasers, start=1):
+        found = meta.find_event_date(teaser)
+        title_from = teaser[found[1] :] if found else teaser
+        article = Article(
+            id=f"{base}-{n}",
+            title=shorten(first_sentence(title_from)),
+            body=teaser,
+            date=found[0] if found else None,
+            tags=[category],
+            source=str(path),
+        )
+        articles.append(fill_metadata(article, head=""))
+    return articles
+
+
+def _single_page(lines: list[str], path: Path, root: Path) -> Article:
+    published = None
+    start = 0
+    for i, line in enumerate(lines[:5]):
+        published = meta.cms_date(line)
+        if published:
+            start = i + 1
+            break
+    title = lines[start].strip() if start < len(lines) else ""
+    body_lines: list[str] = []
+    captions: list[str] = []
+    rest = lines[start + 1 :]
+    skip_next = False
+    for i, line in enumerate(rest):
+        if skip_next:
+            skip_next = False
+            continue
+        if _is_photo_alt(line) and i + 1 < len(rest):
+            captions.append(rest[i + 1].strip())
+            skip_next = True
+            continue
+        body_lines.append(line.strip())
+    return _article_from_blocks(path, root, title, body_lines, published, captions)
+
+
+def _article_from_blocks(path, root, title, blocks, published, captions) -> Article:
+    """A page's article; a closing "Name - Unit" line gives the author and the unit."""
+    author = unit = None
+    m = _AUTHOR_LINE.match(blocks[-1]) if blocks else None
+    found = meta.units_mentioned(m.group("org")) if m else []
+    if found:
+        author, unit = m.group("author").strip(), found[0].name
+        blocks = blocks[:-1]
+    article = Article(
+        id=doc_id_for(path, root),
+        title=title,
+        body="\n\n".join(blocks),
+        date=published,
+        unit=unit,
+        author=author,
+        captions=captions,
+        source=str(path),
+    )
+    return fill_metadata(article, head="")
+
+
+def _is_photo_alt(line: str) -> bool:
+    """Image alt text stands on its own indented line, short and without a full stop."""
+    return line[:1].isspace() and len(line) < 120 and not line.rstrip().endswith((".", ":"))
+
+
+# --- official documents: .docx, .pdf -------------------------------------------------------------
+
+
+def from_official_text(text: str, path: Path, root: Path) -> Article:
+    """An administrative document: header, "Số: ..." line, place and date, title in capitals."""
+    text = normalise(text)
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    title = ""
+    for i, line in enumerate(lines[:25]):
+        doc_type = meta.resolve_type(line) if line.isupper() else None
+        if doc_type and doc_type != meta.NEWS:
+            subject = lines[i + 1] if i + 1 < len(lines) else ""
+            subject = subject[:1].lower() + subject[1:] if not subject.isupper() else subject.lower()
+            title = f"{meta.TYPE_LABELS[doc_type]} {subject}".strip()
+            break
+    if not title:
+        title = shorten(lines[0]) if lines else path.stem
+    article = Article(
+        id=doc_id_for(path, root),
+        title=title,
+        body="\n\n".join(lines),
+        source=str(path),
+    )
+    return fill_metadata(article, head="\n".join(lines[:15]))
+
+
+def read_docx(path: Path) -> str:
+    import docx
+
+    document = docx.Document(str(path))
+    parts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            parts.extend(cell.text for cell in row.cells)
+    return "\n".join(parts)
+
+
+def read_pdf(path: Path) -> str:
+    import pypdf
+
+    reader = pypdf.PdfReader(str(path))
+    return "\n".join(page.extract_text() or "" for page in reader.pages)
+
+
+# --- HTML pages ---------------------------------------------------------------------------------
+
+
+def from_html(html: str, path: Path, root: Path) -> Article:
+    from selectolax.lexbor import LexborHTMLParser as HTMLParser
+
+    tree = HTMLParser(html)
+    for node in tree.css("script, style, nav, header, footer, aside, noscript, form"):
+        node.decompose()
+    scope = tree.css_first("article") or tree.css_first("main") or tree.body or tree.root
+    heading = scope.css_first("h1") or tree.css_first("h1") or tree.css_first("title")
+    title = normalise(heading.text(strip=True)) if heading else ""
+    published = None
+    time_node = scope.css_first("time")
+    if time_node is not None:
+        published = _as_date((time_node.attributes.get("datetime") or "")[:10]) or _as_date(time_node.text(strip=True))
+    captions = [normalise(n.text(strip=True)) for n in scope.css("figcaption")]
+    for node in scope.css("figure, h1, time"):
+        node.decompose()
+    blocks = [normalise(n.text(separator=" ", strip=True)) for n in scope.css("p, li, h2, h3, h4, blockquote")]
+    blocks = [b for b in blocks if b and not is_boilerplate(b)]
+    if not blocks:
+        blocks = [normalise(scope.text(separator="\n", strip=True))]
+    return _article_from_blocks(path, root, title, blocks, published, captions)
+
+
+# --- JSON Lines (bulk loads) --------------------------------------------------------------------
+
+
+def from_json_record(record: dict, path: Path) -> Article:
+    title = normalise(record.get("title") or "").strip()
+    lead = normalise(record.get("lead") or "").strip()
+    body = normalise(record.get("body") or "").strip()
+    text = "\n\n".join(p for p in (lead, body) if p)
+    unit = meta.resolve_unit(record["unit"]) if record.get("unit") else None
+    article = Article(
+        id=str(record["id"]),
+        title=title or shorten(first_sentence(text)),
+        body=text,
+        date=_as_date(record.get("date")),
+        unit=unit.name if unit else record.get("unit"),
+        type=(meta.resolve_type(record["type"]) if record.get("type") else "") or "",
+        url=record.get("url"),
+        tags=[record["category"]] if record.get("category") else [],
+        source=str(path),
+    )
+    return fill_metadata(article, head="")
+
+
+def read_jsonl(path: Path) -> Iterator[Article | ReadError]:
+    opener = gzip.open if suffix_of(path) == ".jsonl.gz" else open
+    with opener(path, "rt", encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+                yield from_json_record(record, path)
+            except (ValueError, KeyError, TypeError) as exc:
+                yield ReadError(f"{path}:{lineno}", f"dòng JSON không hợp lệ ({exc})")
+
+
+# --- dispatch -----------------------------------------------------------------------------------
+
+
+def read_file(path: Path, root: Path | None = None) -> Iterator[Article | ReadError]:
+    """Every article in one file, or a ReadError saying why it could not be read."""
+    root = root or path.parent
+    suffix = suffix_of(path)
+    try:
+        if suffix in (".jsonl", ".jsonl.gz"):
+            yield from read_jsonl(path)
+            return
+        if suffix == ".docx":
+            articles = [from_official_text(read_docx(path), path, root)]
+        elif suffix == ".pdf":
+            articles = [from_official_text(read_pdf(path), path, root)]
+        elif suffix in (".html", ".htm"):
+            articles = [from_html(path.read_text("utf-8", errors="replace"), path, root)]
+        elif suffix in TEXT_SUFFIXES:
+            text = path.read_text("utf-8")
+            if text.lstrip("\ufeff").startswith("---"):
+                articles = [from_front_matter(text.lstrip("\ufeff"), path, root)]
+            else:
+                articles = from_page(text, path, root)
+        else:
+            yield ReadError(str(path), f"không hỗ trợ định dạng tệp '{suffix or path.name}'")
+            return
+    except UnicodeDecodeError:
+        yield ReadError(str(path), "tệp không phải văn bản UTF-8")
+        return
+    except Exception as exc:  # a broken file of any kind must not stop the run
+        yield ReadError(str(path), f"không đọc được tệp: {type(exc).__name__}: {exc}")
+        return
+    if len(articles) == 1:
+        try:
+            fields = _sidecar_fields(path)
+        except Exception as exc:
+            yield ReadError(str(sidecar_for(path)), f"không đọc được tệp chỉnh sửa: {exc}")
+            return
+        if fields:
+            apply_fields(articles[0], fields)
+    for article in articles:
+        if not article.title and not article.body:
+            yield ReadError(str(path), "tệp không có nội dung")
+        else:
+            yield article
+
+
+def iter_files(source: Path) -> Iterator[tuple[Path, Path]]:
+    """(file, root) for every readable file under a folder, or the file itself."""
+    if source.is_file():
+        yield source, source.parent
+        return
+    for dirpath, dirnames, filenames in os.walk(source):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            path = Path(dirpath) / name
+            if not name.startswith(".") and suffix_of(path) in SUFFIXES and name != "README.md":
+                yield path, source
+
+
+def read_sources(sources: Iterable[str | Path]) -> Iterator[Article | ReadError]:
+    for source in sources:
+        source = Path(source).resolve()
+        if not source.exists():
+            yield ReadError(str(source), "không tìm thấy tệp hoặc thư mục")
+            continue
+        for path, root in iter_files(source):
+            yield from read_file(path, root)

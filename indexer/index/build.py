@@ -1,0 +1,285 @@
+"""Build and update the Whoosh index: incremental by content hash, crash-safe, one build at a time.
+
+Layout of an index folder::
+
+    INDEX/current      -> gen-<n>   (symlink, swapped atomically)
+    INDEX/gen-<n>/                   a Whoosh index
+    INDEX/build.lock                 held while a build runs
+
+Incremental updates write into the current generation; Whoosh only makes new segments
+visible when its table of contents is renamed into place at commit, so a killed build leaves
+the last commit intact. ``rebuild=True`` builds a new generation beside the old one and swaps
+the symlink at the end; searchers keep using the old one until they reopen.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import filelock
+from whoosh import index as whoosh_index
+from whoosh.index import Index
+
+from indexer.documents.article import Article, ReadError
+from indexer.documents.extract import read_sources
+from indexer.index.schema import build_schema
+from indexer.index.workers import segment_writer, write_segments
+from indexer.text.analysis import presegment
+from indexer.text.normalise import fold_accents
+
+CURRENT = "current"
+LOCK = "build.lock"
+SOURCES = "sources.json"
+INLINE_LIMIT = 200  # fewer documents than this are written in this process, as one segment
+POOL_MB = 256  # postings a writer holds before it starts a new segment (per worker process)
+
+
+class IndexBusy(RuntimeError):
+    """Another build holds the lock."""
+
+
+class IndexMissing(RuntimeError):
+    """No index has been built in this folder yet."""
+
+
+@dataclass
+class BuildReport:
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    errors: list[ReadError] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def changed(self) -> int:
+        return self.added + self.updated + self.removed
+
+
+def current_generation(index_dir: Path) -> Path | None:
+    link = Path(index_dir) / CURRENT
+    if not link.is_symlink() and not link.exists():
+        return None
+    target = link.resolve()
+    return target if whoosh_index.exists_in(str(target)) else None
+
+
+def index_exists(index_dir: str | Path) -> bool:
+    return current_generation(Path(index_dir)) is not None
+
+
+def open_index(index_dir: str | Path) -> Index:
+    """The last committed index of the folder."""
+    generation = current_generation(Path(index_dir))
+    if generation is None:
+        raise IndexMissing(f"Chưa có chỉ mục trong thư mục {index_dir}")
+    return whoosh_index.open_dir(str(generation))
+
+
+def recorded_sources(index_dir: str | Path) -> list[Path]:
+    """Every folder or file this index has been built from: what "reindex all" reads again."""
+    path = Path(index_dir) / SOURCES
+    return [Path(p) for p in json.loads(path.read_text("utf-8"))] if path.exists() else []
+
+
+def _record_sources(index_dir: Path, roots: list[Path]) -> None:
+    known = recorded_sources(index_dir)
+    for root in roots:
+        if root.exists() and not _under(str(root), known):
+            known = [k for k in known if not _under(str(k), [root])] + [root]
+    tmp = index_dir / f".{SOURCES}.{os.getpid()}"
+    tmp.write_text(json.dumps([str(k) for k in known], ensure_ascii=False, indent=1), "utf-8")
+    os.replace(tmp, index_dir / SOURCES)
+
+
+def _number_keywords(numbers: Iterable[str]) -> str:
+    forms: dict[str, None] = {}
+    for number in numbers:
+        forms.setdefault(number.lower(), None)
+        forms.setdefault(fold_accents(number).lower(), None)
+    return ",".join(forms)
+
+
+def prepare(article: Article) -> dict:
+    """Everything Whoosh needs for one article; the slow part (pyvi) runs here, in a worker."""
+    title_words = presegment(article.title)
+    extra = "\n".join([*article.captions, *article.tags])
+    body_words = presegment(article.body + ("\n" + extra if extra else ""))
+    fields: dict = {
+        "id": article.id,
+        "title_exact": title_words,
+        "title_folded": title_words,
+        "body_exact": body_words,
+        "body_folded": body_words,
+        "number": _number_keywords([article.number] if article.number else []),
+        "numbers": _number_keywords(article.numbers),
+        "type": article.type,
+        "dated": "1" if article.date else "0",
+        "source": article.source,
+        "hash": article.content_hash,
+        "doc": article.to_dict(),
+    }
+    if article.unit:
+        fields["unit"] = article.unit
+    if article.date:
+        fields["date"] = datetime(article.date.year, article.date.month, article.date.day)
+        fields["year"] = f"{article.date.year:04d}"
+        fields["month"] = f"{article.date.year:04d}-{article.date.month:02d}"
+    return fields
+
+
+def _existing(ix: Index) -> dict[str, tuple[str, str]]:
+    """id -> (hash, source) for every document of the index."""
+    with ix.reader() as reader:
+        ids, hashes, sources = (reader.column_reader(name) for name in ("id", "hash", "source"))
+        return {ids[n]: (hashes[n], sources[n]) for n in reader.all_doc_ids()}
+
+
+def _under(path: str, roots: list[Path]) -> bool:
+    p = Path(path)
+    return any(p == root or root in p.parents for root in roots)
+
+
+def _new_generation(index_dir: Path) -> Path:
+    generation = index_dir / f"gen-{time.time_ns()}"
+    generation.mkdir(parents=True)
+    whoosh_index.create_in(str(generation), build_schema())
+    return generation
+
+
+def _point_current(index_dir: Path, generation: Path) -> None:
+    tmp = index_dir / f".{CURRENT}.{os.getpid()}"
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    os.symlink(generation.name, tmp)
+    os.replace(tmp, index_dir / CURRENT)
+
+
+def _remove_stale_generations(index_dir: Path, keep: set[Path]) -> None:
+    """Drop generations left by killed rebuilds and all but the previous one."""
+    gens = sorted(p for p in index_dir.glob("gen-*") if p.is_dir())
+    for gen in gens:
+        if gen.resolve() not in keep:
+            shutil.rmtree(gen, ignore_errors=True)
+
+
+def build_index(
+    sources: Iterable[str | Path],
+    index_dir: str | Path,
+    *,
+    rebuild: bool = False,
+    workers: int | None = None,
+    pool_mb: int = POOL_MB,
+    wait: float = 0,
+    progress: Callable[[int], None] | None = None,
+    on_total: Callable[[int], None] | None = None,
+) -> BuildReport:
+    """Add new and changed documents of ``sources``, remove those gone from them; commit once.
+
+    ``wait`` is how long to wait for another build to finish before raising IndexBusy.
+    ``on_total`` is told how many documents will be segmented, ``progress`` each one done.
+    ``workers`` processes (default: one per core) index a large change, each writing a new
+    segment whenever its postings pass ``pool_mb`` megabytes.
+    """
+    index_dir = Path(index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    lock = filelock.FileLock(str(index_dir / LOCK))
+    try:
+        lock.acquire(timeout=wait)
+    except filelock.Timeout:
+        raise IndexBusy("Một lần lập chỉ mục khác đang chạy trên thư mục này; hãy thử lại sau.") from None
+    try:
+        return _build_locked(sources, index_dir, rebuild, workers, pool_mb, progress, on_total, started)
+    finally:
+        lock.release()
+
+
+def schema_is_current(generation: Path) -> bool:
+    """False for an index written by an older version of tracuu: it must be rebuilt."""
+    stored = whoosh_index.open_dir(str(generation)).schema
+    return set(stored.names()) == set(build_schema().names())
+
+
+def _build_locked(sources, index_dir, rebuild, workers, pool_mb, progress, on_total, started) -> BuildReport:
+    report = BuildReport()
+    previous = current_generation(index_dir)
+    fresh = rebuild or previous is None or not schema_is_current(previous)
+    generation = _new_generation(index_dir) if fresh else previous
+    _remove_stale_generations(index_dir, keep={p.resolve() for p in (generation, previous) if p})
+    ix = whoosh_index.open_dir(str(generation))
+    existing = {} if fresh else _existing(ix)
+
+    roots = [Path(s).resolve() for s in sources]
+    seen: set[str] = set()
+    failed_paths: list[Path] = []
+    todo: list[Article] = []
+    for item in read_sources(roots):
+        if isinstance(item, ReadError):
+            path = Path(item.path.split(":")[0])
+            if path in roots and not path.exists() and any(_under(src, [path]) for _h, src in existing.values()):
+                continue  # a removed file: its documents go below
+            report.errors.append(item)
+            failed_paths.append(path)
+            continue
+        if item.id in seen:
+            report.errors.append(ReadError(item.source, f"mã tài liệu '{item.id}' bị trùng; bỏ qua bản sau"))
+            continue
+        seen.add(item.id)
+        old = existing.get(item.id)
+        if old and old[0] == item.content_hash and old[1] == item.source:
+            report.unchanged += 1
+            continue
+        todo.append(item)
+        if old:
+            report.updated += 1
+        else:
+            report.added += 1
+
+    gone = [
+        doc_id
+        for doc_id, (_hash, source) in existing.items()
+        if doc_id not in seen and _under(source, roots) and not _under(source, failed_paths)
+    ]
+    report.removed = len(gone)
+    if on_total:
+        on_total(len(todo))
+
+    # separate segment files are memory-mapped; a compound file is copied into every searcher
+    writer = segment_writer(ix, pool_mb)
+    workers = workers or os.cpu_count() or 1
+    try:
+        for doc_id in gone:
+            writer.delete_by_term("id", doc_id)
+        if len(todo) >= INLINE_LIMIT:
+            for article in todo:
+                if article.id in existing:
+                    writer.delete_by_term("id", article.id)
+            writer.commit_with(write_segments(generation, todo, prepare, workers, pool_mb, progress))
+        else:
+            for article in todo:
+                fields = prepare(article)
+                if fresh:
+                    writer.add_document(**fields)
+                else:
+                    writer.update_document(**fields)
+                if progress:
+                    progress(1)
+            writer.commit()
+    except BaseException:
+        writer.cancel()
+        if fresh and generation != previous:
+            shutil.rmtree(generation, ignore_errors=True)
+        raise
+    if fresh:
+        _point_current(index_dir, generation)
+    _record_sources(index_dir, roots)
+    report.seconds = time.monotonic() - started
+    return report

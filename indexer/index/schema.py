@@ -1,0 +1,55 @@
+"""The Whoosh schema: exact and folded text fields, facet columns, stored metadata."""
+
+from __future__ import annotations
+
+from whoosh import fields
+
+from indexer.text.analysis import ExactAnalyzer, FoldedAnalyzer, SegmentedText, term_positions
+from indexer.whoosh_w3 import encode_positions
+
+TEXT_FIELDS = ("title_exact", "title_folded", "body_exact", "body_folded")
+SCHEMA_VERSION = "1"
+
+
+class VietnameseText(fields.TEXT):
+    """A positional text field that indexes pre-segmented words directly.
+
+    The terms, frequencies and positions are the analyzer's, and encoded by the same format;
+    only the token stream in between (one object per token) is skipped.
+    """
+
+    def index(self, value, **kwargs):
+        if not isinstance(value, SegmentedText):
+            yield from super().index(value, **kwargs)
+            return
+        boost = self.format.field_boost
+        for term, positions in term_positions(value.words, self.analyzer.fold).items():
+            count = len(positions)
+            yield term.encode("utf-8"), count, count * boost, encode_positions(positions)
+
+
+def build_schema() -> fields.Schema:
+    exact, folded = ExactAnalyzer(), FoldedAnalyzer()
+    return fields.Schema(
+        id=fields.ID(stored=True, unique=True, sortable=True),
+        # searchable text, fed with pre-segmented words; the analyzers also take raw text
+        title_exact=VietnameseText(analyzer=exact, phrase=True, field_boost=2.5),
+        title_folded=VietnameseText(analyzer=folded, phrase=True, field_boost=2.5),
+        body_exact=VietnameseText(analyzer=exact, phrase=True),
+        body_folded=VietnameseText(analyzer=folded, phrase=True),
+        # document numbers: own number and every cited one, canonical and folded, lower case
+        number=fields.KEYWORD(lowercase=True, commas=True, scorable=True),
+        numbers=fields.KEYWORD(lowercase=True, commas=True, scorable=True),
+        # facets and sorting
+        date=fields.DATETIME(sortable=True),
+        dated=fields.ID(sortable=True),  # "1" or "0": undated documents sort last either way
+        year=fields.ID(sortable=True),
+        month=fields.ID(sortable=True),
+        unit=fields.ID(sortable=True),
+        type=fields.ID(sortable=True),
+        # bookkeeping for incremental builds, read as columns without loading stored text
+        source=fields.ID(sortable=True),
+        hash=fields.ID(sortable=True),
+        # what results and the document page show
+        doc=fields.STORED(),
+    )

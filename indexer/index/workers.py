@@ -1,0 +1,117 @@
+"""Prepare and write documents in worker processes, each into a new segment of its own.
+
+Both halves of indexing a document are Python: pyvi segmenting it, and Whoosh pooling, sorting
+and encoding its postings. With one writer process the second half ran serially beside the
+pyvi workers, and the commit (a third of the work) ran alone at the end. Here every worker
+does everything for its share of the documents and hands back finished segments (a new one
+each time its postings fill ``pool_mb``, the ``index_pool_mb`` setting); the segments
+become part of the index only when the parent commits its table of contents, so a build that
+fails or is killed leaves the last commit as it was.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue
+from collections.abc import Callable
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+
+from indexer.documents.article import Article
+from indexer.index.merge_policy import merge_small_segments
+from indexer.text.analysis import load_segmenter
+from indexer.whoosh_w3 import FastSegmentWriter
+
+REPORT_EVERY = 16  # documents between progress messages
+
+
+class WorkerFailed(RuntimeError):
+    """A worker process failed or died; nothing it wrote is committed."""
+
+
+def shares(articles: list[Article], workers: int) -> list[list[Article]]:
+    """Consecutive runs of the articles with about the same amount of text in each."""
+    sizes = [len(a.title) + len(a.body) + 1 for a in articles]
+    total = sum(sizes)
+    out: list[list[Article]] = [[] for _ in range(workers)]
+    running = 0
+    for article, size in zip(articles, sizes, strict=True):
+        out[min(workers - 1, running * workers // total)].append(article)
+        running += size
+    return [share for share in out if share]
+
+
+def write_segments(
+    generation: Path,
+    articles: list[Article],
+    prepare: Callable[[Article], dict],
+    workers: int,
+    pool_mb: int,
+    progress: Callable[[int], None] | None = None,
+) -> list:
+    """Segments holding ``articles`` (in order) as ``prepare`` makes them, written by up to ``workers`` processes.
+
+    A worker whose postings pass ``pool_mb`` megabytes finishes its segment and starts another.
+    """
+    load_segmenter()  # pyvi's model, loaded once before the fork
+    context = multiprocessing.get_context("fork")
+    messages = context.Queue()
+    parts = shares(articles, workers)
+    processes = [
+        context.Process(target=_write_share, args=(str(generation), n, share, prepare, pool_mb, messages), daemon=True)
+        for n, share in enumerate(parts)
+    ]
+    for process in processes:
+        process.start()
+    segments: dict[int, list] = {}
+    try:
+        while len(segments) < len(processes):
+            try:
+                kind, n, payload = messages.get(timeout=1)
+            except queue.Empty:
+                if any(not p.is_alive() and p.exitcode != 0 for p in processes):
+                    raise WorkerFailed("một tiến trình lập chỉ mục đã dừng đột ngột") from None
+                continue
+            if kind == "progress" and progress:
+                progress(payload)
+            elif kind == "segments":
+                segments[n] = payload
+            elif kind == "error":
+                raise WorkerFailed(f"một tiến trình lập chỉ mục gặp lỗi: {payload}")
+    finally:
+        for process in processes:
+            if process.is_alive() and len(segments) < len(processes):
+                process.terminate()
+            process.join()
+    return [segment for n in range(len(processes)) for segment in segments[n]]
+
+
+def segment_writer(ix, pool_mb: int, lock: bool = True) -> FastSegmentWriter:
+    """A writer of separate (memory-mapped, not compound) segment files, with our merge policy."""
+    return FastSegmentWriter(ix, _lk=lock, limitmb=pool_mb, compound=False, mergetype=merge_small_segments)
+
+
+def _write_share(generation: str, n: int, articles: list[Article], prepare, pool_mb: int, messages) -> None:
+    parent = os.getppid()
+    try:
+        ix = whoosh_index.open_dir(generation)
+        segments = []
+        # no lock: the parent holds the build lock and commits
+        writer = segment_writer(ix, pool_mb, lock=False)
+        for done, article in enumerate(articles, start=1):
+            writer.add_document(**prepare(article))
+            if writer.pool.full:
+                segments.append(writer.finish_segment())
+                writer = segment_writer(ix, pool_mb, lock=False)
+            if done % REPORT_EVERY == 0:
+                if os.getppid() != parent:
+                    return  # the build was killed: stop, nothing will commit this
+                messages.put(("progress", n, REPORT_EVERY))
+        if writer.has_documents:
+            segments.append(writer.finish_segment())
+        messages.put(("progress", n, len(articles) % REPORT_EVERY))
+        messages.put(("segments", n, segments))
+    except BaseException as exc:  # reported to the parent, which raises it
+        messages.put(("error", n, f"{type(exc).__name__}: {exc}"))

@@ -1,0 +1,274 @@
+"""Vietnamese analysis: normalise -> protect numbers/dates -> segment (pyvi) -> fold.
+
+One pipeline serves documents, queries and highlighting:
+
+* ``segment(text)`` turns text into words, each a tuple of syllables, with character offsets.
+  Document numbers ("15/ KH-LĐLĐ" -> "15/KH-LĐLĐ"), dates, ranges, numbers, e-mails and URLs
+  are cut out before pyvi sees the text, so they stay single tokens.
+* ``ExactAnalyzer`` and ``FoldedAnalyzer`` are Whoosh analyzers that index every syllable at its
+  own position (phrases match in order) plus each multi-syllable word as one extra term at the
+  position of its first syllable ("công_đoàn"), in the exact (accented) or the folded form.
+  They accept either text or ``SegmentedText`` (pre-segmented in worker
+  processes, so pyvi runs once per document however many fields use it).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from whoosh.analysis import Composable, Token
+
+from indexer.text.normalise import fold_accents, normalise
+
+Word = tuple[str, ...]
+
+_UPPER = "A-ZĐÀ-ÝĂÂÊÔƠƯẠ-Ỹ"
+_LETTER = r"[^\W\d_]"
+_PROTECTED = re.compile(
+    r"""
+    (?P<url>\b(?:https?://|www\.)[^\s<>"']+[^\s<>"'.,;:!?)\]])
+  | (?P<email>\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+)
+  | (?=\d)(?:  # the rest start with a digit: elsewhere they are not tried at all
+      (?P<docnum>(?<![\w/])\d{1,5}\s*/\s*(?:\d{4}\s*/\s*)?"""
+    + _LETTER
+    + r"""{1,10}\d*(?:\s*[-–]\s*"""
+    + _LETTER
+    + r"""[\w]{0,11})*(?![\w/]))
+    | (?P<date>(?<![\w/])\d{1,2}\s*/\s*\d{1,2}\s*/\s*\d{4}(?![\w/]))
+    | (?P<monthyear>(?<![\w/.,])\d{1,2}/\d{4}(?![\w/]))
+    | (?P<range>(?<![\w/])\d{4}\s*[-–]\s*\d{4}(?![\w/]))
+    | (?P<number>(?<![\w/])\d+(?:[.,]\d+)+(?![\w/]))
+    )
+    """,
+    re.VERBOSE,
+)
+_SPACES = re.compile(r"\s+")
+_DASHES = re.compile(r"\s*[-–]\s*")
+_SLASH = re.compile(r"\s*/\s*")
+
+
+@dataclass(frozen=True)
+class Span:
+    """A word of the text: its syllables as written, and where it stands."""
+
+    syllables: tuple[str, ...]
+    start: int
+    end: int
+    protected: bool = False
+
+
+def normalise_docnum(raw: str) -> str:
+    """ "15/ KH - LĐLĐ" -> "15/KH-LĐLĐ" (no spaces, plain hyphens; case as written)."""
+    text = _SLASH.sub("/", normalise(raw).strip())
+    text = _DASHES.sub("-", text)
+    return _SPACES.sub("", text)
+
+
+def _normalise_protected(kind: str, raw: str) -> str:
+    if kind == "docnum":
+        return normalise_docnum(raw)
+    if kind == "date":
+        day, month, year = (int(p) for p in _SLASH.split(raw.strip()))
+        return f"{day}/{month}/{year}"
+    if kind == "range":
+        return _DASHES.sub("-", raw.strip())
+    return raw
+
+
+def find_protected(text: str) -> list[tuple[str, str, int, int]]:
+    """Every protected token as (kind, normalised text, start, end)."""
+    return [
+        (m.lastgroup, _normalise_protected(m.lastgroup, m.group(0)), m.start(), m.end())
+        for m in _PROTECTED.finditer(text)
+    ]
+
+
+@lru_cache(maxsize=1)
+def load_segmenter():
+    """pyvi's tokenizer, its model loaded on first use (a server loads it before forking)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        # pyvi's model was pickled by an older scikit-learn; it loads and segments the same
+        warnings.simplefilter("ignore")
+        from pyvi import ViTokenizer  # heavy import: load on first use
+
+    return ViTokenizer
+
+
+@lru_cache(maxsize=4096)
+def _segment_plain(text: str) -> tuple[tuple[str, ...], ...]:
+    """pyvi on a stretch of text with nothing protected in it: words as syllable tuples."""
+    if not text.strip():
+        return ()
+    out = []
+    for token in load_segmenter().tokenize(text).split():
+        syllables = tuple(s for s in token.split("_") if s)
+        if syllables and any(ch.isalnum() for ch in token):
+            out.append(syllables)
+    return tuple(out)
+
+
+def _align(text: str, offset: int, words, spans: list[Span]) -> None:
+    cursor = 0
+    for syllables in words:
+        starts = []
+        pos = cursor
+        for syllable in syllables:
+            found = text.find(syllable, pos)
+            if found < 0:
+                break
+            starts.append(found)
+            pos = found + len(syllable)
+        if len(starts) != len(syllables):
+            continue
+        spans.append(Span(syllables, offset + starts[0], offset + pos))
+        cursor = pos
+
+
+def _stretches(text: str):
+    """The text cut at protected tokens: (start, end, None) for plain text, (start, end, value) for a token."""
+    last = 0
+    for _kind, value, start, end in find_protected(text):
+        yield last, start, None
+        yield start, end, value
+        last = end
+    yield last, len(text), None
+
+
+def segment(text: str) -> list[Span]:
+    """Words of a normalised text with their character offsets, protected tokens kept whole."""
+    spans: list[Span] = []
+    for start, end, value in _stretches(text):
+        if value is None:
+            _align(text[start:end], start, _segment_plain(text[start:end]), spans)
+        else:
+            spans.append(Span((value,), start, end, protected=True))
+    return spans
+
+
+def segment_words(text: str) -> list[Word]:
+    """The words of a text as canonical (lower-case, normalised) syllable tuples.
+
+    The words of ``segment``, without working out where each one stands in the text.
+    """
+    text = normalise(text)
+    words: list[Word] = []
+    for start, end, value in _stretches(text):
+        if value is None:
+            words.extend(_segment_plain(text[start:end]))
+        else:
+            words.append((value,))
+    return [tuple(map(str.lower, word)) for word in words]
+
+
+class SegmentedText(str):
+    """Text already segmented: the analyzers use ``words`` instead of running pyvi again.
+
+    A ``str`` so that Whoosh passes it to the field's analyzer untouched.
+    """
+
+    words: tuple[Word, ...]
+
+    def __new__(cls, words):
+        words = tuple(words)
+        obj = super().__new__(cls, " ".join("_".join(w) for w in words))
+        obj.words = words
+        return obj
+
+    def __reduce__(self):
+        return (SegmentedText, (self.words,))
+
+
+def presegment(text: str) -> SegmentedText:
+    """Segment once, index into several fields."""
+    return SegmentedText(segment_words(text))
+
+
+@lru_cache(maxsize=1 << 17)
+def word_terms(word: Word, fold: bool) -> tuple[tuple[str, ...], str | None]:
+    """The syllable terms of a word and, for multi-syllable words, its compound term."""
+    syllables = tuple(fold_accents(s) for s in word) if fold else word
+    compound = "_".join(syllables) if len(syllables) > 1 else None
+    return syllables, compound
+
+
+def term_positions(words, fold: bool) -> dict[str, list[int]]:
+    """Every term of the words and its positions: what the analyzers yield, without tokens."""
+    positions: dict[str, list[int]] = {}
+    pos = 0
+    for word in words:
+        syllables, compound = word_terms(word, fold)
+        if compound is not None:
+            positions.setdefault(compound, []).append(pos)
+        for syllable in syllables:
+            positions.setdefault(syllable, []).append(pos)
+            pos += 1
+    return positions
+
+
+class _VietnameseAnalyzer(Composable):
+    """Whoosh analyzer over ``segment``; ``fold`` selects the accent-folded variant."""
+
+    fold = False
+
+    def __eq__(self, other):
+        return other is not None and self.__class__ is other.__class__
+
+    def __call__(
+        self,
+        value,
+        positions=False,
+        chars=False,
+        keeporiginal=False,
+        removestops=True,
+        start_pos=0,
+        start_char=0,
+        tokenize=True,
+        mode="",
+        **kwargs,
+    ):
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if isinstance(value, SegmentedText):
+            spans = None
+            words = value.words
+        else:
+            spans = segment(normalise(value))
+            words = [tuple(s.lower() for s in sp.syllables) for sp in spans]
+        pos = start_pos
+        for index, word in enumerate(words):
+            syllables, compound = word_terms(word, self.fold)
+            span = spans[index] if spans is not None else None
+            if compound is not None:
+                yield self._emit(token, compound, pos, span, None, start_char, keeporiginal)
+            for offset, syllable in enumerate(syllables):
+                yield self._emit(token, syllable, pos + offset, span, offset, start_char, keeporiginal)
+            pos += len(syllables)
+
+    @staticmethod
+    def _emit(token, text, pos, span, syllable_index, start_char, keeporiginal):
+        token.text = text
+        token.boost = 1.0
+        token.stopped = False
+        if keeporiginal:
+            token.original = text
+        if token.positions:
+            token.pos = pos
+        if token.chars and span is not None:
+            token.startchar = start_char + span.start
+            token.endchar = start_char + span.end
+        return token
+
+
+class ExactAnalyzer(_VietnameseAnalyzer):
+    """Accented, normalised, lower-case terms."""
+
+    fold = False
+
+
+class FoldedAnalyzer(_VietnameseAnalyzer):
+    """The same terms without diacritics: what an unaccented query matches."""
+
+    fold = True

@@ -1,0 +1,207 @@
+"""The search engine: one object the pages, the API and the CLI all ask.
+
+An ``Engine`` owns what searching an index folder needs: one open searcher per thread
+(reopened only when the index has a new commit), the arrays and their cache, the result
+cache, and warming before requests arrive. It answers ``search``, ``document``, ``related``
+and ``suggest``; a search runs the parsed query with the filters over whole arrays, counts
+facets (each under the other facets' filters), ranks, falls back to any-word matching when
+all-words finds nothing, suggests a corrected query, and marks matches in titles and snippets.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+from whoosh import index as whoosh_index
+from whoosh.searching import Searcher
+
+from indexer.documents.metadata import TYPE_LABELS
+from indexer.index.build import CURRENT, IndexMissing, current_generation
+from indexer.index.schema import TEXT_FIELDS
+from indexer.text.analysis import load_segmenter
+from search_app.engine import facets as F
+from search_app.engine.arrays import DEFAULT_CACHE_MB, ArrayStore, IndexArrays
+from search_app.engine.evaluate import evaluate
+from search_app.engine.highlight import highlight, snippet
+from search_app.engine.lru import LRUCache
+from search_app.engine.query import ParsedQuery, QueryError, build_query, parse
+from search_app.engine.ranking import rank_by_date, rank_by_score
+from search_app.engine.request import SearchRequest
+from search_app.engine.results import Hit, SearchResult
+from search_app.engine.suggest import suggest
+
+DEFAULT_RESULT_CACHE = 1024  # entries
+
+
+class Engine:
+    """Search over the index in ``index_dir``, safe to share between the threads of a process.
+
+    ``result_cache`` entries of recent answers are kept per index version (0: none), so a
+    cached answer is never older than the index; ``postings_cache_mb`` bounds the arrays
+    read from the index; ``fast_reads=False`` reads them through Whoosh's public API only.
+    """
+
+    def __init__(
+        self,
+        index_dir: str | Path,
+        *,
+        result_cache: int = DEFAULT_RESULT_CACHE,
+        postings_cache_mb: int = DEFAULT_CACHE_MB,
+        fast_reads: bool = True,
+    ):
+        self.index_dir = Path(index_dir)
+        self.arrays_store = ArrayStore(postings_cache_mb, fast=fast_reads)
+        self.results = LRUCache(result_cache)
+        self._local = threading.local()
+
+    # --- searchers ------------------------------------------------------------------------
+
+    def searcher(self) -> Searcher:
+        """The calling thread's searcher, fresh as of the last commit."""
+        local = self._local
+        link = self.index_dir / CURRENT
+        pointed = os.readlink(link) if link.is_symlink() else None
+        searcher = getattr(local, "searcher", None)
+        if searcher is None or pointed != getattr(local, "pointed", None) or not searcher.up_to_date():
+            if searcher is not None:
+                searcher.close()
+            generation = current_generation(self.index_dir)
+            if generation is None:
+                raise IndexMissing(f"Chưa có chỉ mục trong thư mục {self.index_dir}")
+            # a fresh reader, not Searcher.refresh(): whoosh-reloaded's reader reuse keeps
+            # stale deletion lists, so updated documents would show twice
+            local.searcher = whoosh_index.open_dir(str(generation)).searcher()
+            local.pointed = pointed
+        return local.searcher
+
+    def arrays(self, searcher: Searcher | None = None) -> IndexArrays:
+        return self.arrays_store.arrays(searcher or self.searcher())
+
+    def warm(self) -> None:
+        """Load pyvi and read what every search needs (columns, lengths, dates) ahead of requests."""
+        load_segmenter()
+        arrays = self.arrays()
+        for name in ("unit", "type", "year", "month", "dated"):
+            arrays.column(name)
+        for name in (*TEXT_FIELDS, "number", "numbers"):
+            arrays.lengths(name)
+        arrays.dates()
+
+    def close(self) -> None:
+        searcher = getattr(self._local, "searcher", None)
+        if searcher is not None:
+            searcher.close()
+            self._local.searcher = None
+
+    def clear_caches(self, postings_only: bool = False) -> None:
+        """Forget cached answers and arrays (benchmarks of cold and first-sight queries)."""
+        self.results.clear()
+        self.arrays_store.clear(postings_only)
+
+    # --- questions ------------------------------------------------------------------------
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        """Answer one request; raises QueryError for a request or query we refuse."""
+        started = time.perf_counter()
+        request.validate()
+        request = request.canonical()
+        searcher = self.searcher()
+        arrays = self.arrays(searcher)
+        key = (arrays.version, request)
+        cached = self.results.get(key)
+        if cached is not None:
+            return replace(cached, took_ms=(time.perf_counter() - started) * 1000)
+        result = _search(searcher, arrays, request, started)
+        self.results.put(key, result)
+        return result
+
+    def document(self, doc_id: str) -> dict | None:
+        found = self.searcher().document(id=doc_id)
+        return found["doc"] if found else None
+
+    def related(self, doc_id: str, limit: int = 5) -> list[dict]:
+        """Documents most like this one, by their distinctive words."""
+        searcher = self.searcher()
+        docnum = searcher.document_number(id=doc_id)
+        if docnum is None:
+            return []
+        doc = searcher.stored_fields(docnum)["doc"]
+        text = doc["title"] + "\n" + doc.get("body", "")[:4000]
+        hits = searcher.more_like(docnum, "body_folded", text=text, top=limit, numterms=12)
+        return [h["doc"] for h in hits]
+
+    def suggest(self, q: str) -> str | None:
+        """A corrected query when some word of ``q`` is in no document, if it finds something."""
+        parsed = parse(q)
+        if parsed.empty or parsed.number_only:
+            return None
+        searcher = self.searcher()
+        return suggest(searcher, self.arrays(searcher), parsed, 0, False)
+
+
+def _search(searcher: Searcher, arrays: IndexArrays, request: SearchRequest, started: float) -> SearchResult:
+    parsed = parse(request.q)
+    expand = arrays.prefix_expander()
+    always = F.all_of([arrays.live, F.DateFacet().range_mask(request, arrays)], arrays.size)
+    own = {facet.name: facet.mask(request, arrays) for facet in F.FACETS}
+    allowed = F.all_of([always, *own.values()], arrays.size)
+    # facets are counted outside their own filter, so the query must be answered there too
+    scope = always if request.with_facets else allowed
+
+    found = evaluate(build_query(parsed, expand_prefix=expand, phrase_bonus=False), arrays, scope)
+    relaxed = False
+    if not (found.mask & allowed).any() and len(parsed.required) > 1:
+        loose = evaluate(build_query(parsed, relaxed=True, expand_prefix=expand, phrase_bonus=False), arrays, scope)
+        if (loose.mask & allowed).any():
+            found, relaxed = loose, True
+    matched = found.mask & allowed
+    total = int(np.count_nonzero(matched))
+    if request.page > 1 and request.page > request.pages(total):
+        raise QueryError(f"Trang {request.page} vượt quá số trang kết quả.")
+
+    facet_values: dict[str, list[F.FacetValue]] = {}
+    if request.with_facets:
+        for facet in F.FACETS:
+            others = [always, *(m for name, m in own.items() if name != facet.name)]
+            counted = found.mask & F.all_of(others, arrays.size)
+            facet_values[facet.name] = facet.values(request, facet.count(request, arrays, counted))
+
+    offset = (request.page - 1) * request.per_page
+    if request.sort == "relevance" and not parsed.empty:
+        ranked, scores = rank_by_score(arrays, parsed, found.scores, matched, offset + request.per_page)
+    else:
+        ranked, scores = rank_by_date(arrays, matched, newest=request.sort != "oldest"), None
+    hits = []
+    for n in range(offset, min(offset + request.per_page, len(ranked))):
+        doc = searcher.stored_fields(int(ranked[n]))["doc"]
+        hits.append(_hit(doc, float(scores[n]) if scores is not None else 0.0, parsed))
+    suggestion = None
+    if not parsed.empty and not parsed.number_only:
+        suggestion = suggest(searcher, arrays, parsed, total, relaxed)
+    took = (time.perf_counter() - started) * 1000
+    return SearchResult(request, total, hits, facet_values, took, suggestion, relaxed, parsed)
+
+
+def _hit(doc: dict, score: float, parsed: ParsedQuery) -> Hit:
+    sequences = parsed.highlight_sequences()
+    prefixes = parsed.prefixes()
+    kind = doc.get("type") or "tin tức"
+    return Hit(
+        id=doc["id"],
+        title=doc["title"],
+        title_html=highlight(doc["title"], sequences, prefixes),
+        date=doc.get("date"),
+        unit=doc.get("unit"),
+        type=kind,
+        type_label=TYPE_LABELS.get(kind, doc.get("type") or ""),
+        number=doc.get("number"),
+        numbers=doc.get("numbers") or [],
+        url=doc.get("url"),
+        snippet=snippet(doc.get("body", ""), sequences, prefixes),
+        score=round(score, 4),
+    )

@@ -1,0 +1,206 @@
+"""Runs our Whoosh query trees over whole arrays instead of walking matchers.
+
+A node's result is a boolean array (which documents match) and a float array (their
+scores), one slot per document of the index. Terms score with BM25F as Whoosh's default
+model does (same idf, average length, byte-coded field lengths and boosts), compound nodes
+add their children's scores as Whoosh's matchers do, so rankings stay what they were; only
+the way there changes. Phrases are checked against positions, and only in documents the
+rest of the query already allows (``within``), since positions are the costly part.
+
+Handles exactly the node types ``search_app.engine.query`` builds; anything else is refused loudly
+rather than answered wrongly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from whoosh import query as Q
+from whoosh.scoring import BM25F, bm25
+
+from search_app.engine.arrays import IndexArrays
+from search_app.engine.query import MAX_PREFIX_TERMS
+
+_MODEL = BM25F()  # Whoosh's default weighting, whose parameters we score with
+
+
+@dataclass
+class Matches:
+    mask: np.ndarray  # bool, one per document
+    scores: np.ndarray  # float32, zero where mask is not set
+
+    def boosted(self, boost: float) -> Matches:
+        if boost != 1.0:
+            self.scores *= np.float32(boost)
+        return self
+
+
+def _empty(arrays: IndexArrays) -> Matches:
+    return Matches(np.zeros(arrays.size, dtype=bool), np.zeros(arrays.size, dtype=np.float32))
+
+
+def evaluate(q: Q.Query, arrays: IndexArrays, within: np.ndarray | None = None) -> Matches:
+    """The documents ``q`` matches and their scores.
+
+    ``within`` (a boolean array) says which documents the caller will keep; outside it the
+    answer may be incomplete, which lets positional checks skip documents nobody wants.
+    """
+    if q is Q.NullQuery or isinstance(q, type(Q.NullQuery)):
+        return _empty(arrays)
+    if isinstance(q, Q.Every):
+        return Matches(arrays.live.copy(), arrays.live.astype(np.float32))
+    if isinstance(q, Q.Term):
+        return _term(arrays, q.fieldname, q.text, q.boost)
+    if isinstance(q, Q.Phrase):
+        return _phrase(arrays, q.fieldname, list(q.words), q.slop, within).boosted(q.boost)
+    if isinstance(q, Q.Prefix):
+        # as the Or of its expansions (Whoosh drops the boost when there is only one)
+        out = _empty(arrays)
+        for text in arrays.expand_prefix(q.fieldname, q.text, limit=MAX_PREFIX_TERMS):
+            _add_term(out, arrays, q.fieldname, text)
+        return out.boosted(q.boost)
+    if isinstance(q, Q.ConstantScoreQuery):
+        found = evaluate(q.child, arrays, within)
+        found.scores[:] = 0
+        found.scores[found.mask] = q.score
+        return found
+    if isinstance(q, Q.AndNot):
+        found = evaluate(q.a, arrays, within)
+        excluded = evaluate(q.b, arrays, found.mask)
+        found.mask &= ~excluded.mask
+        found.scores[excluded.mask] = 0
+        return found
+    if isinstance(q, Q.AndMaybe):
+        found = evaluate(q.a, arrays, within)
+        extra = evaluate(q.b, arrays, found.mask)
+        extra.scores[~found.mask] = 0
+        found.scores += extra.scores
+        return found
+    if isinstance(q, Q.And):
+        return _and(q, arrays, within).boosted(q.boost)
+    if isinstance(q, Q.Or):
+        out = _empty(arrays)
+        for sub in q.subqueries:
+            if isinstance(sub, Q.Term):
+                # added in place: no document-sized arrays for a term of its own
+                _add_term(out, arrays, sub.fieldname, sub.text, sub.boost)
+                continue
+            found = evaluate(sub, arrays, within)
+            out.mask |= found.mask
+            out.scores += found.scores
+        return out.boosted(q.boost)
+    raise TypeError(f"evaluate: unsupported query node {type(q).__name__}")
+
+
+def _positional(q: Q.Query) -> bool:
+    if isinstance(q, Q.Phrase):
+        return True
+    return any(_positional(sub) for sub in q.children()) if q.is_leaf() is False else False
+
+
+def _and(q: Q.And, arrays: IndexArrays, within: np.ndarray | None) -> Matches:
+    # cheap children first, so phrases only check documents that match everything else
+    subs = sorted(q.subqueries, key=_positional)
+    if not subs:
+        return _empty(arrays)
+    out: Matches | None = None
+    for sub in subs:
+        scope = within if out is None else (out.mask if within is None else out.mask & within)
+        found = evaluate(sub, arrays, scope)
+        if out is None:
+            out = found
+        else:
+            out.mask &= found.mask
+            out.scores += found.scores
+    out.scores[~out.mask] = 0
+    return out
+
+
+def _term(arrays: IndexArrays, fieldname: str, text: str, boost: float = 1.0) -> Matches:
+    out = _empty(arrays)
+    _add_term(out, arrays, fieldname, text, boost)
+    return out
+
+
+def _add_term(out: Matches, arrays: IndexArrays, fieldname: str, text: str, boost: float = 1.0) -> None:
+    postings = arrays.postings(fieldname, text)
+    if not len(postings.ids):
+        return
+    scores = _scores(arrays, fieldname, text, postings.ids, postings.weights)
+    if boost != 1.0:
+        scores = scores * np.float32(boost)
+    out.mask[postings.ids] = True
+    out.scores[postings.ids] += scores
+
+
+def _scores(arrays: IndexArrays, fieldname: str, text: str, ids: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    searcher = arrays.searcher
+    if not searcher.schema[fieldname].scorable:
+        return weights
+    idf = searcher.idf(fieldname, text)
+    avgfl = searcher.avg_field_length(fieldname) or 1
+    lengths = arrays.lengths(fieldname)[ids]
+    return bm25(idf, weights, lengths, avgfl, _MODEL.B, _MODEL.K1).astype(np.float32)
+
+
+def _phrase(arrays: IndexArrays, fieldname: str, words: list[str], slop: int, within) -> Matches:
+    for word in dict.fromkeys(words):
+        arrays.read_positions(fieldname, word)  # one read of the postings serves both
+    docs = _holding_all(arrays, fieldname, words, within)
+    out = _empty(arrays)
+    if len(docs):
+        docs = docs[_in_sequence(arrays, fieldname, words, slop, docs)]
+        out.mask[docs] = True
+        out.scores[docs] = _sum_of_scores(arrays, [(fieldname, w, 1.0) for w in words], docs)
+    return out
+
+
+def _holding_all(arrays: IndexArrays, fieldname: str, words, within) -> np.ndarray:
+    """The documents (ascending) whose field holds every word, inside ``within`` if given."""
+    lists = sorted((arrays.postings(fieldname, w).ids for w in dict.fromkeys(words)), key=len)
+    docs = lists[0] if within is None else lists[0][within[lists[0]]]
+    for ids in lists[1:]:
+        docs = docs[_contains(ids, docs)]
+        if not len(docs):
+            break
+    return docs
+
+
+def _contains(ids: np.ndarray, docs: np.ndarray) -> np.ndarray:
+    """For each of ``docs``, whether the sorted ``ids`` hold it."""
+    if not len(ids):
+        return np.zeros(len(docs), dtype=bool)
+    at = np.minimum(np.searchsorted(ids, docs), len(ids) - 1)
+    return ids[at] == docs
+
+
+def _sum_of_scores(arrays: IndexArrays, terms, docs: np.ndarray) -> np.ndarray:
+    """Summed scores of ``(fieldname, text, boost)`` terms in ``docs``, which hold them all."""
+    total = np.zeros(len(docs), dtype=np.float32)
+    for fieldname, text, boost in terms:
+        postings = arrays.postings(fieldname, text)
+        weights = postings.weights[np.searchsorted(postings.ids, docs)]
+        scores = _scores(arrays, fieldname, text, docs, weights)
+        total += scores * np.float32(boost) if boost != 1.0 else scores
+    return total
+
+
+def _in_sequence(arrays: IndexArrays, fieldname: str, words: list[str], slop: int, docs: np.ndarray) -> np.ndarray:
+    """Which of ``docs`` hold the words in order, each within ``slop`` positions of the one before."""
+    slop = max(slop, 1)
+    # an occurrence as one sortable key: document number in the high bits, position in the low
+    read: dict[str, np.ndarray] = {}
+    for word in dict.fromkeys(words):
+        doc_of, position = arrays.positions(fieldname, word, docs)
+        read[word] = (doc_of << 32) | position
+    ends = read[words[0]]
+    for word in words[1:]:
+        later = read[word]
+        # the nearest earlier occurrence of the phrase so far, for every occurrence of this word
+        before = np.searchsorted(ends, later, side="left") - 1
+        gap = later - ends[np.maximum(before, 0)]
+        ends = later[(before >= 0) & (gap > 0) & (gap <= slop)]
+        if not len(ends):
+            break
+    return np.isin(docs, np.unique(ends >> 32))

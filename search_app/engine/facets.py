@@ -1,0 +1,164 @@
+"""Facets: date (years, then months of a chosen year), union unit, document type.
+
+One class per facet, one interface: ``mask(request, arrays)`` is the facet's own restriction
+as a boolean array over the index, ``count(request, arrays, matched)`` counts its values among the
+matched documents, ``values(request, counts)`` is what a page or the API shows (value,
+label, count, selected). Several values of one facet combine with OR; each facet is counted
+under the other facets' filters but not its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time
+
+import numpy as np
+
+from indexer.documents.metadata import TYPE_LABELS
+from search_app.engine.arrays import IndexArrays
+
+MONTH_LABELS = {f"{m:02d}": f"Tháng {m}" for m in range(1, 13)}
+# what a member reads for each request parameter a facet value sets
+PARAM_LABELS = {"unit": "Đơn vị", "type": "Loại văn bản", "year": "Năm", "month": "Tháng"}
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool
+    param: str  # the request parameter this value sets ("unit", "year", "month", ...)
+
+
+class Facet:
+    name = ""
+    label = ""
+
+    def mask(self, request, arrays: IndexArrays) -> np.ndarray | None:
+        raise NotImplementedError
+
+    def count(self, request, arrays: IndexArrays, matched: np.ndarray) -> dict[str, dict[str, int]]:
+        raise NotImplementedError
+
+    def counted(self, request) -> list[str]:
+        """The columns ``count`` tallies for this request."""
+        return [self.name]
+
+    def values(self, request, counts: dict[str, dict]) -> list[FacetValue]:
+        raise NotImplementedError
+
+
+class FieldFacet(Facet):
+    fieldname = ""
+    param = ""
+
+    def selected(self, request) -> list[str]:
+        return getattr(request, self.param + "s")
+
+    def mask(self, request, arrays):
+        chosen = self.selected(request)
+        return _in(arrays, self.fieldname, chosen) if chosen else None
+
+    def count(self, request, arrays, matched):
+        return {self.name: _tally(arrays, self.fieldname, matched)}
+
+    def label_for(self, value: str) -> str:
+        return value
+
+    def values(self, request, counts):
+        chosen = set(self.selected(request))
+        found = {k: v for k, v in counts.get(self.name, {}).items() if k}
+        for value in chosen:
+            found.setdefault(value, 0)
+        ordered = sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))
+        return [FacetValue(v, self.label_for(v), n, v in chosen, self.param) for v, n in ordered]
+
+
+class UnitFacet(FieldFacet):
+    name = fieldname = param = "unit"
+    label = PARAM_LABELS["unit"]
+
+
+class TypeFacet(FieldFacet):
+    name = fieldname = param = "type"
+    label = PARAM_LABELS["type"]
+
+    def label_for(self, value):
+        return TYPE_LABELS.get(value, value)
+
+
+class DateFacet(Facet):
+    """Years, and months of the selected years. The from-to range is not a facet value:
+    it applies to every count, this facet's included."""
+
+    name, label = "date", "Thời gian"
+
+    def range_mask(self, request, arrays: IndexArrays) -> np.ndarray | None:
+        if not request.date_from and not request.date_to:
+            return None
+        keys = arrays.dates()
+        inside = _in(arrays, "dated", ["1"])
+        if request.date_from:
+            inside &= keys >= arrays.date_key(datetime.combine(request.date_from, time.min))
+        if request.date_to:
+            inside &= keys <= arrays.date_key(datetime.combine(request.date_to, time.max))
+        return inside
+
+    def mask(self, request, arrays):
+        if not request.years and not request.months:
+            return None
+        inside = np.zeros(arrays.size, dtype=bool)
+        for year in request.years:
+            months = [m for m in request.months if m.startswith(year + "-")]
+            inside |= _in(arrays, "month", months) if months else _in(arrays, "year", [year])
+        orphans = [m for m in request.months if m[:4] not in request.years]
+        if orphans:
+            inside |= _in(arrays, "month", orphans)
+        return inside
+
+    def counted(self, request):
+        return ["year", "month"] if request.years else ["year"]
+
+    def count(self, request, arrays, matched):
+        counts = {"year": _tally(arrays, "year", matched)}
+        if request.years:
+            counts["month"] = _tally(arrays, "month", matched)
+        return counts
+
+    def values(self, request, counts):
+        years = {k: v for k, v in counts.get("year", {}).items() if k}
+        for year in request.years:
+            years.setdefault(year, 0)
+        out = [FacetValue(y, y, n, y in request.years, "year") for y, n in sorted(years.items(), reverse=True)]
+        months = {k: v for k, v in counts.get("month", {}).items() if k and k[:4] in request.years}
+        for month in request.months:
+            months.setdefault(month, 0)
+        out += [
+            FacetValue(m, f"{MONTH_LABELS.get(m[5:], m[5:])}/{m[:4]}", n, m in request.months, "month")
+            for m, n in sorted(months.items())
+        ]
+        return out
+
+
+FACETS: tuple[Facet, ...] = (DateFacet(), UnitFacet(), TypeFacet())
+
+
+def _in(arrays: IndexArrays, fieldname: str, values: list[str]) -> np.ndarray:
+    codes, _labels = arrays.column(fieldname)
+    return np.isin(codes, arrays.codes_for(fieldname, values))
+
+
+def _tally(arrays: IndexArrays, fieldname: str, matched: np.ndarray) -> dict[str, int]:
+    codes, labels = arrays.column(fieldname)
+    counts = np.bincount(codes[matched], minlength=len(labels))
+    return {labels[n]: int(c) for n, c in enumerate(counts.tolist()) if c}
+
+
+def all_of(masks: list[np.ndarray | None], size: int) -> np.ndarray:
+    """The documents every mask lets through (all of them when there is none)."""
+    out = np.ones(size, dtype=bool)
+    for mask in masks:
+        if mask is not None:
+            out &= mask
+    return out

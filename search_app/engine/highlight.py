@@ -1,0 +1,128 @@
+"""Mark what matched in titles and snippets, whole words at a time, as escaped HTML.
+
+Texts are the normalised forms stored in the index. Matching is done on folded syllable
+sequences, so a word is marked whether it matched accented, unaccented or through an
+abbreviation's expansion, and a multi-syllable word ("Công đoàn cơ sở") becomes one mark.
+No pyvi here: it must stay fast for every hit.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from functools import lru_cache
+
+from indexer.text.analysis import find_protected
+from indexer.text.normalise import fold_accents, fold_lower_same_length
+
+_SYLLABLE = re.compile(r"\w+", re.UNICODE)
+SNIPPET_CHARS = 260
+SCAN_CHARS = 20_000
+
+
+def _syllables(text: str) -> list[tuple[str, int, int]]:
+    """(folded lower form, start, end) for every syllable and protected token, in order."""
+    flat = fold_lower_same_length(text)
+    out = []
+    last = 0
+    for _kind, value, start, end in find_protected(text):
+        out.extend((m.group(0), last + m.start(), last + m.end()) for m in _SYLLABLE.finditer(flat[last:start]))
+        out.append((fold_accents(value.lower()), start, end))
+        last = end
+    out.extend((m.group(0), last + m.start(), last + m.end()) for m in _SYLLABLE.finditer(flat[last:]))
+    return out
+
+
+def match_ranges(text: str, sequences, prefixes=()) -> list[tuple[int, int]]:
+    """Character ranges of the text where a sequence (or a prefix) matches, merged."""
+    words = tuple(seq for seq in sequences if all(_SYLLABLE.fullmatch(s) for s in seq))
+    tokens = [seq for seq in sequences if seq not in words]
+    ranges = []
+    pattern = _pattern(words, tuple(prefixes))
+    if pattern is not None:
+        ranges = [(m.start(), m.end()) for m in pattern.finditer(fold_lower_same_length(text))]
+    if tokens:
+        # document numbers, dates: compared in their normalised form, token by token
+        sylls = _syllables(text)
+        forms = [s[0] for s in sylls]
+        for seq in tokens:
+            k = len(seq)
+            for i in range(len(forms) - k + 1):
+                if forms[i] == seq[0] and tuple(forms[i : i + k]) == seq:
+                    ranges.append((sylls[i][1], sylls[i + k - 1][2]))
+    return _merge(text, ranges)
+
+
+@lru_cache(maxsize=256)
+def _pattern(words: tuple[tuple[str, ...], ...], prefixes: tuple[str, ...]) -> re.Pattern | None:
+    """One regular expression for every word sequence and prefix: whole syllables only."""
+    parts = [r"\W+".join(re.escape(s) for s in seq) + r"(?!\w)" for seq in sorted(set(words), key=len, reverse=True)]
+    parts += [re.escape(p) + r"\w*" for p in prefixes]
+    return re.compile(r"(?<!\w)(?:" + "|".join(parts) + ")") if parts else None
+
+
+def _merge(text: str, ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(ranges):
+        if merged and (start <= merged[-1][1] or not text[merged[-1][1] : start].strip()):
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def mark(text: str, ranges: list[tuple[int, int]], offset: int = 0, end: int | None = None) -> str:
+    """Escaped HTML of text[offset:end] with <mark> around the ranges."""
+    end = len(text) if end is None else end
+    out, pos = [], offset
+    for start, stop in ranges:
+        if stop <= offset or start >= end:
+            continue
+        start, stop = max(start, offset), min(stop, end)
+        out.append(html.escape(text[pos:start]))
+        out.append("<mark>" + html.escape(text[start:stop]) + "</mark>")
+        pos = stop
+    out.append(html.escape(text[pos:end]))
+    return "".join(out)
+
+
+def highlight(text: str, sequences, prefixes=()) -> str:
+    """The whole (normalised, as stored) text, escaped, with matches marked."""
+    return mark(text, match_ranges(text, sequences, prefixes))
+
+
+def snippet(text: str, sequences, prefixes=(), size: int = SNIPPET_CHARS) -> str:
+    """The stretch of text with the most distinct matches, escaped and marked.
+
+    Only the first SCAN_CHARS are looked at: a long law should not slow every result page.
+    """
+    text = " ".join(text[:SCAN_CHARS].split())
+    ranges = match_ranges(text, sequences, prefixes)
+    if not ranges:
+        cut = _cut_end(text, size)
+        return html.escape(text[:cut]) + ("…" if cut < len(text) else "")
+    best_start, best_score = ranges[0][0], -1
+    for i, (start, _end) in enumerate(ranges):
+        inside = [r for r in ranges[i:] if r[1] <= start + size]
+        score = len({text[s:e].lower() for s, e in inside}) * 10 + len(inside)
+        if score > best_score:
+            best_start, best_score = start, score
+    begin = _cut_start(text, max(0, best_start - size // 4))
+    finish = _cut_end(text, begin + size)
+    prefix = "…" if begin > 0 else ""
+    suffix = "…" if finish < len(text) else ""
+    return prefix + mark(text, ranges, begin, finish) + suffix
+
+
+def _cut_start(text: str, pos: int) -> int:
+    if pos <= 0:
+        return 0
+    space = text.find(" ", pos)
+    return space + 1 if 0 <= space < pos + 30 else pos
+
+
+def _cut_end(text: str, pos: int) -> int:
+    if pos >= len(text):
+        return len(text)
+    space = text.rfind(" ", 0, pos)
+    return space if space > pos - 30 else pos

@@ -1,0 +1,83 @@
+"""What a member asks for: the words, the filters, the order and the page, checked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+
+from indexer.documents.metadata import resolve_type, resolve_unit
+from search_app.engine.query import QueryError
+
+# the orders a result list can take, with what a member reads for each
+SORTS = {"relevance": "Liên quan nhất", "newest": "Mới nhất", "oldest": "Cũ nhất"}
+DEFAULT_SORT = "relevance"
+DEFAULT_PER_PAGE = 10
+MAX_PER_PAGE = 100
+MAX_PAGE = 1000
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    q: str = ""
+    units: tuple[str, ...] = ()
+    types: tuple[str, ...] = ()
+    years: tuple[str, ...] = ()
+    months: tuple[str, ...] = ()
+    date_from: date | None = None
+    date_to: date | None = None
+    sort: str = DEFAULT_SORT
+    page: int = 1
+    per_page: int = DEFAULT_PER_PAGE
+    with_facets: bool = True
+
+    def __post_init__(self) -> None:
+        # lists are welcome from callers; the request itself never changes
+        for name in ("units", "types", "years", "months"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+
+    def validate(self) -> None:
+        """Raise QueryError (a message in Vietnamese) for requests that cannot be answered."""
+        if self.sort not in SORTS:
+            raise QueryError(f"Cách sắp xếp không hợp lệ: chọn {', '.join(SORTS)}.")
+        if not 1 <= self.per_page <= MAX_PER_PAGE:
+            raise QueryError(f"Số kết quả mỗi trang phải từ 1 đến {MAX_PER_PAGE}.")
+        if not 1 <= self.page <= MAX_PAGE:
+            raise QueryError(f"Số trang phải từ 1 đến {MAX_PAGE}.")
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise QueryError("Ngày bắt đầu phải trước ngày kết thúc.")
+        for year in self.years:
+            if not (len(year) == 4 and year.isdigit()):
+                raise QueryError(f"Năm không hợp lệ: {year!r}.")
+        for month in self.months:
+            if not (len(month) == 7 and month[4] == "-" and month[:4].isdigit() and month[5:].isdigit()):
+                raise QueryError(f"Tháng không hợp lệ: {month!r} (dạng YYYY-MM).")
+            if not 1 <= int(month[5:]) <= 12:
+                raise QueryError(f"Tháng không hợp lệ: {month!r}.")
+
+    def canonical(self) -> SearchRequest:
+        """The same request with units and types as the index spells them ("CĐVC", "NQ" -> names)."""
+        return replace(
+            self,
+            units=tuple(_resolved(u, resolve_unit) for u in self.units),
+            types=tuple(_resolved(t, resolve_type) for t in self.types),
+        )
+
+    def pages(self, total: int) -> int:
+        return max(1, -(-total // self.per_page))
+
+
+def _resolved(value: str, resolver) -> str:
+    found = resolver(value)
+    if found is None:
+        return value
+    return found if isinstance(found, str) else found.name
+
+
+def parse_date(value: str | None) -> date | None:
+    """ISO date from a request parameter; QueryError when it is not one."""
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise QueryError(f"Ngày không hợp lệ: {value!r} (dạng YYYY-MM-DD).") from None

@@ -1,0 +1,67 @@
+"""What a search gives back: hits and facet values, each able to say itself as JSON."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from search_app.engine.facets import FacetValue
+from search_app.engine.query import ParsedQuery
+from search_app.engine.request import SearchRequest
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: str
+    title: str
+    title_html: str
+    date: str | None
+    unit: str | None
+    type: str
+    type_label: str
+    number: str | None
+    numbers: list[str]
+    url: str | None
+    snippet: str
+    score: float
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "date": self.date,
+            "unit": self.unit,
+            "type": self.type,
+            "numbers": self.numbers,
+            "score": self.score,
+            "snippet": self.snippet,
+            "url": self.url,
+        }
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    request: SearchRequest  # as the engine answered it: units and types in the index's spelling
+    total: int
+    hits: list[Hit]
+    facets: dict[str, list[FacetValue]]
+    took_ms: float
+    suggestion: str | None = None
+    relaxed: bool = False
+    parsed: ParsedQuery | None = None
+
+    @property
+    def pages(self) -> int:
+        return self.request.pages(self.total)
+
+    def to_json(self) -> dict:
+        """The shape shared by the JSON API and `tracuu search --json`."""
+        return {
+            "total": self.total,
+            "page": self.request.page,
+            "per_page": self.request.per_page,
+            "hits": [hit.to_json() for hit in self.hits],
+            "facets": {name: [asdict(v) for v in values] for name, values in self.facets.items()},
+            "suggestion": self.suggestion,
+            "relaxed": self.relaxed,
+            "took_ms": round(self.took_ms, 2),
+        }

@@ -1,0 +1,165 @@
+"""Every setting of tracuu in one table: its environment variable, default and help.
+
+The environment is read here and nowhere else, once, by the app factory and the command line,
+which pass the values down. A value that cannot be used, or a ``TRACUU_`` variable that is
+not in the table (a typo), stops with one clear line instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields, replace
+from importlib import resources
+from pathlib import Path
+
+from indexer.index.build import POOL_MB
+from search_app.engine.arrays import DEFAULT_CACHE_MB
+from search_app.engine.engine import DEFAULT_RESULT_CACHE
+
+PREFIX = "TRACUU_"
+
+
+class SettingsError(ValueError):
+    """A setting with a value that cannot be used; the message names it, in Vietnamese."""
+
+
+def _path(raw: str) -> Path:
+    return Path(raw).expanduser()
+
+
+def _count(minimum: int) -> Callable[[str], int]:
+    def parse(raw: str) -> int:
+        try:
+            value = int(raw.strip())
+        except ValueError:
+            raise ValueError(f"cần một số nguyên ≥ {minimum}") from None
+        if value < minimum:
+            raise ValueError(f"cần một số nguyên ≥ {minimum}")
+        return value
+
+    return parse
+
+
+def default_data_dir(environ: Mapping[str, str]) -> Path:
+    base = environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return Path(base) / "tracuu"
+
+
+def bundled_corpus() -> Path:
+    """The sample corpus: shipped in the package by ``pip install .``, else ``corpus/`` of the checkout."""
+    installed = Path(str(resources.files("search_app"))) / "sample_corpus"
+    if installed.is_dir():
+        return installed
+    return Path(__file__).resolve().parent.parent / "corpus"  # an editable install runs from the checkout
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    parse: Callable[[str], object]
+    default: Callable[[Mapping[str, str]], object]  # from the environment, so a default may follow another value
+    help: str
+
+    @property
+    def env(self) -> str:
+        return PREFIX + self.name.upper()
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "data",
+        _path,
+        default_data_dir,
+        "Thư mục dữ liệu: chỉ mục, tệp tải lên, tài khoản, token, nhật ký thay đổi.",
+    ),
+    Setting("index", _path, lambda env: None, "Thư mục chỉ mục (mặc định: <data>/index)."),
+    Setting(
+        "corpus", _path, lambda env: bundled_corpus(), "Thư mục tài liệu lập chỉ mục lần đầu (mặc định: mẫu kèm theo)."
+    ),
+    Setting(
+        "result_cache",
+        _count(0),
+        lambda env: DEFAULT_RESULT_CACHE,
+        "Số kết quả tìm kiếm gần đây giữ trong bộ nhớ mỗi tiến trình (0: tắt).",
+    ),
+    Setting(
+        "postings_cache_mb",
+        _count(1),
+        lambda env: DEFAULT_CACHE_MB,
+        "MB dữ liệu chỉ mục (postings, cột) giữ trong bộ nhớ mỗi tiến trình.",
+    ),
+    Setting(
+        "index_pool_mb",
+        _count(1),
+        lambda env: POOL_MB,
+        "MB postings một tiến trình lập chỉ mục giữ trước khi ghi một phân đoạn mới.",
+    ),
+    Setting("index_workers", _count(0), lambda env: 0, "Số tiến trình lập chỉ mục (0: bằng số lõi CPU)."),
+    Setting(
+        "secret_key", str, lambda env: None, "Khoá ký phiên đăng nhập (mặc định: tạo và lưu trong thư mục dữ liệu)."
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    data: Path
+    index: Path | None
+    corpus: Path
+    result_cache: int
+    postings_cache_mb: int
+    index_pool_mb: int
+    index_workers: int
+    secret_key: str | None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> Settings:
+        """The settings from ``environ`` (default: this process's), then ``overrides`` (None keeps a value)."""
+        environ = os.environ if environ is None else environ
+        known = {s.env for s in SETTINGS}
+        unknown = sorted(k for k in environ if k.startswith(PREFIX) and k not in known)
+        if unknown:
+            raise SettingsError(
+                f"Biến môi trường không có trong cài đặt: {', '.join(unknown)}. "
+                f"Các biến hợp lệ: {', '.join(sorted(known))}."
+            )
+        values = {}
+        for setting in SETTINGS:
+            raw = environ.get(setting.env)
+            if raw is None or raw == "":
+                values[setting.name] = setting.default(environ)
+                continue
+            try:
+                values[setting.name] = setting.parse(raw)
+            except ValueError as exc:
+                raise SettingsError(f"{setting.env}={raw!r} không dùng được: {exc}.") from None
+        return cls(**values).with_values(**overrides)
+
+    def with_values(self, **changes) -> Settings:
+        """A copy with some values set (None leaves a value as it is)."""
+        names = {f.name for f in fields(self)}
+        wrong = sorted(set(changes) - names)
+        if wrong:
+            raise SettingsError(f"Không có cài đặt {', '.join(wrong)}.")
+        given = {k: (Path(v) if k in ("data", "index", "corpus") else v) for k, v in changes.items() if v is not None}
+        return replace(self, **given)
+
+    @property
+    def index_dir(self) -> Path:
+        return self.index or self.data / "index"
+
+    @property
+    def uploads_dir(self) -> Path:
+        """Where staff uploads and typed-in articles are kept (never in the source tree)."""
+        return self.data / "tai-len"
+
+
+def settings_table() -> str:
+    """The settings as the Markdown table of the README (a test keeps the two the same)."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    shown = {"data": "`~/.local/share/tracuu`", "corpus": "the bundled sample", "index": "`<data>/index`"}
+    for s in SETTINGS:
+        default = shown.get(s.name) or (f"`{s.default({})}`" if s.default({}) is not None else "—")
+        rows.append(f"| `{s.env}` | {default} | {s.help} |")
+    return "\n".join(rows)

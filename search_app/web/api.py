@@ -1,0 +1,100 @@
+"""JSON API: /api/search, /api/documents/<id>, /api/openapi.json. Same search as the pages."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request, url_for
+
+from indexer.index import ingest
+from indexer.index.build import IndexBusy
+from search_app.engine import QueryError
+from search_app.web import accounts, audit, engine, settings
+from search_app.web.errors import error_response
+from search_app.web.openapi import openapi_document
+from search_app.web.params import request_from_args
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+@bp.get("/search")
+def api_search():
+    try:
+        req = request_from_args(request.args)
+        result = engine().search(req)
+    except QueryError as exc:
+        return error_response(400, str(exc))
+    body = result.to_json()
+    for hit in body["hits"]:
+        hit["url"] = hit["url"] or url_for("pages.document", doc_id=hit["id"], _external=True)
+    return jsonify(body)
+
+
+@bp.get("/documents/<path:doc_id>")
+def api_document(doc_id: str):
+    doc = engine().document(doc_id)
+    if doc is None:
+        return error_response(404, f"Không có tài liệu mã {doc_id!r}.")
+    doc = dict(doc)
+    doc.pop("source", None)
+    doc["page_url"] = url_for("pages.document", doc_id=doc_id, _external=True)
+    return jsonify(doc)
+
+
+def _token_user() -> str | None:
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        return None
+    return accounts.token_owner(settings().data, header[7:].strip())
+
+
+def _auth_error():
+    response, status = error_response(401, "Cần token hợp lệ: Authorization: Bearer <token>.")
+    return response, status, {"WWW-Authenticate": "Bearer"}
+
+
+@bp.post("/documents")
+def api_add_document():
+    """A document as JSON (title, body and metadata) or as an uploaded file ("file", plus fields)."""
+    user = _token_user()
+    if user is None:
+        return _auth_error()
+    uploads, index = settings().uploads_dir, settings().index_dir
+    try:
+        if request.files.get("file"):
+            storage = request.files["file"]
+            upload = ingest.Upload(storage.filename or "", storage.read(ingest.MAX_FILE_BYTES + 1))
+            article = ingest.add_upload(uploads, index, upload, request.form.to_dict())
+        else:
+            data = request.get_json(silent=True)
+            if not isinstance(data, dict):
+                return error_response(400, "Cần JSON {title, body, date, unit, type, number, url} hoặc một tệp.")
+            fields = {k: str(v) for k, v in data.items() if k != "body" and v is not None}
+            article = ingest.add_text(uploads, index, fields, str(data.get("body") or ""))
+    except ingest.IngestError as exc:
+        return error_response(400, str(exc))
+    except IndexBusy as exc:
+        return error_response(409, str(exc))
+    audit.record(settings().data, user, "add", article.id, article.title, "API")
+    body = article.to_dict()
+    body.pop("source", None)
+    return jsonify(body), 201, {"Location": url_for("api.api_document", doc_id=article.id)}
+
+
+@bp.delete("/documents/<path:doc_id>")
+def api_remove_document(doc_id: str):
+    user = _token_user()
+    if user is None:
+        return _auth_error()
+    try:
+        doc = ingest.remove(settings().index_dir, doc_id)
+    except ingest.IngestError as exc:
+        status = 404 if "Không tìm thấy" in str(exc) else 409
+        return error_response(status, str(exc))
+    except IndexBusy as exc:
+        return error_response(409, str(exc))
+    audit.record(settings().data, user, "remove", doc_id, doc.get("title", ""), "API")
+    return "", 204
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document(request.host_url.rstrip("/")))

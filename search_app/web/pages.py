@@ -1,0 +1,120 @@
+"""Server-rendered pages: search with facets, document, OpenSearch description, Atom feed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, Response, render_template, request, url_for
+from markupsafe import Markup
+
+from indexer.documents.metadata import TYPE_LABELS
+from search_app.engine import SORTS, QueryError
+from search_app.engine.facets import FACETS, PARAM_LABELS
+from search_app.engine.highlight import highlight
+from search_app.engine.query import parse
+from search_app.engine.request import DEFAULT_SORT
+from search_app.web import engine
+from search_app.web.errors import error_response
+from search_app.web.params import request_from_args, toggle_url, url_with
+
+bp = Blueprint("pages", __name__)
+
+# what every rendering of search.html needs besides the result
+PAGE_PARTS = {
+    "sorts": SORTS,
+    "default_sort": DEFAULT_SORT,
+    "facet_labels": {facet.name: facet.label for facet in FACETS},
+    "url_with": url_with,
+    "toggle_url": toggle_url,
+}
+
+
+@bp.app_template_filter("vndate")
+def vndate(value: str | None) -> str:
+    if not value:
+        return "không rõ ngày"
+    y, m, d = value.split("-")
+    return f"{int(d):02d}/{int(m):02d}/{y}"
+
+
+@bp.get("/")
+def index():
+    args = request.args
+    try:
+        req = request_from_args(args)
+        result = engine().search(req)
+    except QueryError as exc:
+        return render_template(
+            "search.html", error=str(exc), result=None, args=args, q=args.get("q", ""), **PAGE_PARTS
+        ), 400
+    return render_template(
+        "search.html", result=result, args=args, q=req.q, chips=_chips(args, result), error=None, **PAGE_PARTS
+    )
+
+
+def _chips(args, result) -> list[dict]:
+    """Active filters, each with the link that removes it."""
+    chips = []
+    req = result.request
+    for param, values in (("year", req.years), ("month", req.months), ("unit", req.units), ("type", req.types)):
+        for value in values:
+            label = TYPE_LABELS.get(value, value) if param == "type" else value
+            chips.append({"label": f"{PARAM_LABELS[param]}: {label}", "url": toggle_url(args, param, value)})
+    for param, label in (("from", "Từ ngày"), ("to", "Đến ngày")):
+        if args.get(param):
+            chips.append({"label": f"{label}: {args[param]}", "url": url_with(args, **{param: None})})
+    return chips
+
+
+@bp.get("/tai-lieu/<path:doc_id>")
+def document(doc_id: str):
+    doc = engine().document(doc_id)
+    if doc is None:
+        return error_response(404, "Không tìm thấy tài liệu này. Có thể tài liệu đã bị gỡ.")
+    q = request.args.get("q", "")
+    try:
+        parsed = parse(q)
+    except QueryError:
+        parsed = parse("")
+    sequences, prefixes = parsed.highlight_sequences(), parsed.prefixes()
+    paragraphs = [Markup(highlight(p, sequences, prefixes)) for p in doc.get("body", "").split("\n") if p.strip()]
+    captions = [Markup(highlight(c, sequences, prefixes)) for c in doc.get("captions", [])]
+    return render_template(
+        "document.html",
+        doc=doc,
+        q=q,
+        title_html=Markup(highlight(doc["title"], sequences, prefixes)),
+        paragraphs=paragraphs,
+        captions=captions,
+        type_label=TYPE_LABELS.get(doc.get("type") or "", doc.get("type")),
+        related=engine().related(doc_id),
+    )
+
+
+@bp.get("/opensearch.xml")
+def opensearch():
+    xml = render_template("opensearch.xml", base=request.host_url.rstrip("/"))
+    return Response(xml, mimetype="application/opensearchdescription+xml")
+
+
+@bp.get("/feed")
+def feed():
+    args = request.args.copy()
+    if "sort" not in args:
+        args["sort"] = "newest"
+    args.setdefault("per_page", "30")
+    try:
+        req = request_from_args(args)
+        result = engine().search(req)
+    except QueryError as exc:
+        return error_response(400, str(exc))
+    updated = max((h.date for h in result.hits if h.date), default=None)
+    xml = render_template(
+        "feed.xml",
+        result=result,
+        q=req.q,
+        self_url=request.url,
+        page_url=url_with(request.args, url_for("pages.index", _external=True)),
+        updated=(updated + "T00:00:00Z") if updated else datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    )
+    return Response(xml, mimetype="application/atom+xml")

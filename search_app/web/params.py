@@ -1,0 +1,86 @@
+"""Request parameters -> SearchRequest, and the URLs that change one facet or page.
+
+Shared by the pages and the API so both accept exactly the same parameters.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from werkzeug.datastructures import MultiDict
+
+from search_app.engine import QueryError, SearchRequest, parse_date
+from search_app.engine.request import DEFAULT_PER_PAGE, DEFAULT_SORT, MAX_PER_PAGE
+
+PARAMS = ("q", "unit", "type", "year", "month", "from", "to", "sort", "page", "per_page")
+
+
+def _int(args: MultiDict, name: str, default: int) -> int:
+    raw = args.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise QueryError(f"Tham số {name} phải là số nguyên, nhận được {raw!r}.") from None
+
+
+def _values(args: MultiDict, name: str) -> list[str]:
+    out: list[str] = []
+    for raw in args.getlist(name):
+        out.extend(v.strip() for v in raw.split(",") if v.strip())
+    return out
+
+
+def request_from_args(args: MultiDict, per_page_default: int = DEFAULT_PER_PAGE) -> SearchRequest:
+    """Raises QueryError with a Vietnamese message for anything malformed."""
+    request = SearchRequest(
+        q=args.get("q", ""),
+        units=_values(args, "unit"),
+        types=_values(args, "type"),
+        years=_values(args, "year"),
+        months=_values(args, "month"),
+        date_from=parse_date(args.get("from")),
+        date_to=parse_date(args.get("to")),
+        sort=args.get("sort") or DEFAULT_SORT,
+        page=_int(args, "page", 1),
+        per_page=_int(args, "per_page", per_page_default),
+    )
+    if request.per_page > MAX_PER_PAGE:
+        raise QueryError(f"per_page tối đa là {MAX_PER_PAGE}.")
+    request.validate()
+    return request
+
+
+def state(args: MultiDict) -> MultiDict:
+    """Only the known parameters, non-empty, for building links."""
+    return MultiDict([(k, v) for k in PARAMS for v in args.getlist(k) if v != ""])
+
+
+def url_with(args: MultiDict, path: str = "/", **changes) -> str:
+    """The current state with some parameters replaced (None removes them); page resets."""
+    new = state(args)
+    if "page" not in changes:
+        new.poplist("page")
+    for key, value in changes.items():
+        new.poplist(key)
+        if value is None:
+            continue
+        for v in value if isinstance(value, list) else [value]:
+            new.add(key, v)
+    query = urlencode(list(new.items(multi=True)))
+    return path + ("?" + query if query else "")
+
+
+def toggle_url(args: MultiDict, param: str, value: str, path: str = "/") -> str:
+    """Add or remove one facet value; removing a year removes its months too."""
+    current = _values(state(args), param)
+    if value in current:
+        chosen = [v for v in current if v != value]
+    else:
+        chosen = current + [value]
+    changes: dict = {param: chosen or None}
+    if param == "year" and value in current:
+        months = [m for m in _values(state(args), "month") if not m.startswith(value + "-")]
+        changes["month"] = months or None
+    return url_with(args, path, **changes)

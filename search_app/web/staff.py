@@ -1,0 +1,288 @@
+"""The staff area (/quan-tri): sign-in, upload and review, add by form, edit, remove, reindex, audit log."""
+
+from __future__ import annotations
+
+import functools
+import json
+import secrets
+import shutil
+import sqlite3
+import time
+from contextlib import closing
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+
+from indexer.documents.metadata import DOC_TYPES, NEWS, TYPE_LABELS, load_units
+from indexer.index import ingest
+from indexer.index.build import IndexBusy
+from search_app.web import accounts, audit, settings
+from search_app.web.errors import error_response
+
+bp = Blueprint("staff", __name__, url_prefix="/quan-tri")
+
+MAX_FAILURES = 5
+FAILURE_WINDOW = 15 * 60
+
+
+class SigninThrottle:
+    """Slows repeated failed sign-ins per address and per account name.
+
+    Failures are kept in a small SQLite file in the data folder, so that every server
+    process (``tracuu serve`` runs several) counts the same attempts.
+    """
+
+    def __init__(self, path: Path):
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as db:
+            db.execute("CREATE TABLE IF NOT EXISTS failures (key TEXT NOT NULL, at REAL NOT NULL)")
+            db.execute("CREATE INDEX IF NOT EXISTS failures_key ON failures (key, at)")
+
+    def _connect(self) -> sqlite3.Connection:
+        return sqlite3.connect(self.path, timeout=10)
+
+    def blocked(self, *keys: str) -> bool:
+        since = time.time() - FAILURE_WINDOW
+        with closing(self._connect()) as db:
+            for key in keys:
+                (count,) = db.execute("SELECT count(*) FROM failures WHERE key = ? AND at > ?", (key, since)).fetchone()
+                if count >= MAX_FAILURES:
+                    return True
+        return False
+
+    def failed(self, *keys: str) -> None:
+        now = time.time()
+        with closing(self._connect()) as db, db:
+            db.execute("DELETE FROM failures WHERE at <= ?", (now - FAILURE_WINDOW,))
+            db.executemany("INSERT INTO failures (key, at) VALUES (?, ?)", [(key, now) for key in keys])
+
+    def succeeded(self, *keys: str) -> None:
+        with closing(self._connect()) as db, db:
+            db.executemany("DELETE FROM failures WHERE key = ?", [(key,) for key in keys])
+
+
+def data_dir() -> Path:
+    return settings().data
+
+
+def index_dir() -> Path:
+    return settings().index_dir
+
+
+def uploads_dir() -> Path:
+    return settings().uploads_dir
+
+
+def login_required(view):
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        if not session.get("staff"):
+            return redirect(url_for("staff.login", next=request.full_path))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def choices() -> dict:
+    return {
+        "units": [u.name for u in load_units()],
+        "types": [(t, TYPE_LABELS[t]) for t in [*DOC_TYPES, NEWS]],
+    }
+
+
+def form_fields(form, prefix: str = "") -> dict:
+    return {k: form.get(prefix + k, "").strip() for k in ("title", "date", "unit", "type", "number", "url")}
+
+
+@bp.route("/dang-nhap", methods=["GET", "POST"])
+def login():
+    if request.method == "GET":
+        return render_template("staff/login.html")
+    throttle: SigninThrottle = current_app.extensions["signin_throttle"]
+    name = request.form.get("name", "").strip()
+    keys = (f"ip:{request.remote_addr}", f"name:{name}")
+    if throttle.blocked(*keys):
+        return render_template(
+            "staff/login.html", error="Bạn đã nhập sai quá nhiều lần. Vui lòng thử lại sau 15 phút."
+        ), 429
+    if not accounts.check_user(data_dir(), name, request.form.get("password", "")):
+        throttle.failed(*keys)
+        time.sleep(current_app.config.get("SIGNIN_FAILURE_DELAY", 1.0))
+        return render_template("staff/login.html", error="Sai tên đăng nhập hoặc mật khẩu."), 401
+    throttle.succeeded(*keys)
+    session.clear()
+    session["staff"] = name
+    audit.record(data_dir(), name, "signin")
+    target = request.args.get("next", "")
+    return redirect(target if target.startswith("/quan-tri") else url_for("staff.home"))
+
+
+@bp.post("/dang-xuat")
+def logout():
+    session.clear()
+    return redirect(url_for("pages.index"))
+
+
+@bp.get("/")
+@login_required
+def home():
+    return _home_page()
+
+
+def _home_page(errors: list[str] | None = None):
+    reindexer = current_app.extensions["reindexer"]
+    return render_template(
+        "staff/home.html", errors=errors, log=audit.recent(data_dir()), reindex=reindexer.state.as_dict(), **choices()
+    )
+
+
+@bp.get("/tien-do")
+@login_required
+def progress():
+    return current_app.extensions["reindexer"].state.as_dict()
+
+
+@bp.post("/lap-chi-muc")
+@login_required
+def reindex_all():
+    reindexer = current_app.extensions["reindexer"]
+    user = session["staff"]
+    folder = data_dir()
+
+    def done(state):
+        audit.record(folder, user, "reindex", detail=state.error or state.summary or "")
+
+    if reindexer.start(user, on_done=done):
+        flash("Đã bắt đầu lập lại chỉ mục. Tìm kiếm vẫn hoạt động trong lúc chờ.", "ok")
+    else:
+        flash("Đang có một lần lập lại chỉ mục chạy; hãy đợi nó xong.", "error")
+    return redirect(url_for("staff.home"))
+
+
+def _staging() -> Path:
+    return data_dir() / "staging"
+
+
+def _drop_stale_staging(max_age: float = 24 * 3600) -> None:
+    """Uploads reviewed but never saved are dropped after a day."""
+    if not _staging().is_dir():
+        return
+    for folder in _staging().iterdir():
+        if time.time() - folder.stat().st_mtime > max_age:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+@bp.post("/tai-len")
+@login_required
+def upload():
+    files = [f for f in request.files.getlist("files") if f and f.filename]
+    if not files:
+        flash("Chưa chọn tệp nào.", "error")
+        return redirect(url_for("staff.home"))
+    _drop_stale_staging()
+    token = secrets.token_hex(16)
+    folder = _staging() / token
+    items, errors = [], []
+    for n, storage in enumerate(files):
+        data = storage.read(ingest.MAX_FILE_BYTES + 1)
+        upload = ingest.Upload(storage.filename, data)
+        try:
+            article = ingest.preview(upload)
+        except ingest.IngestError as exc:
+            errors.append(str(exc))
+            continue
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{n}.bin").write_bytes(data)
+        (folder / f"{n}.json").write_text(json.dumps({"filename": storage.filename}), "utf-8")
+        items.append({"n": n, "filename": storage.filename, "article": article})
+    if not items:
+        return _home_page(errors), 400
+    return render_template("staff/review.html", token=token, items=items, errors=errors, **choices())
+
+
+@bp.post("/luu")
+@login_required
+def save_uploads():
+    token = request.form.get("token", "")
+    if not (len(token) == 32 and all(c in "0123456789abcdef" for c in token)):
+        return error_response(400, "Phiên tải lên không hợp lệ.")
+    folder = _staging() / token
+    if not folder.is_dir():
+        flash("Phiên tải lên đã hết hạn; hãy tải lại tệp.", "error")
+        return redirect(url_for("staff.home"))
+    saved = []
+    try:
+        for meta in sorted(folder.glob("*.json")):
+            n = meta.stem
+            if request.form.get(f"skip-{n}"):
+                continue
+            filename = json.loads(meta.read_text("utf-8"))["filename"]
+            upload = ingest.Upload(filename, (folder / f"{n}.bin").read_bytes())
+            try:
+                article = ingest.add_upload(uploads_dir(), index_dir(), upload, form_fields(request.form, f"{n}-"))
+            except (ingest.IngestError, IndexBusy) as exc:
+                flash(f"{filename}: {exc}", "error")
+                continue
+            audit.record(data_dir(), session["staff"], "add", article.id, article.title, f"tải lên {filename}")
+            saved.append(article)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    for article in saved:
+        flash(f"Đã thêm và lập chỉ mục: {article.title}", "ok")
+    return redirect(url_for("staff.home"))
+
+
+@bp.post("/them")
+@login_required
+def add_text():
+    fields = form_fields(request.form)
+    try:
+        article = ingest.add_text(uploads_dir(), index_dir(), fields, request.form.get("body", ""))
+    except (ingest.IngestError, IndexBusy) as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("staff.home"))
+    audit.record(data_dir(), session["staff"], "add", article.id, article.title, "nhập trực tiếp")
+    flash(f"Đã thêm và lập chỉ mục: {article.title}", "ok")
+    return redirect(url_for("staff.home"))
+
+
+@bp.route("/tai-lieu/<path:doc_id>/sua", methods=["GET", "POST"])
+@login_required
+def edit(doc_id: str):
+    try:
+        _path, doc = ingest.source_of(index_dir(), doc_id)
+    except ingest.IngestError as exc:
+        return error_response(404, str(exc))
+    if request.method == "GET":
+        return render_template("staff/edit.html", doc=doc, **choices())
+    try:
+        article = ingest.edit(index_dir(), doc_id, form_fields(request.form))
+    except (ingest.IngestError, IndexBusy) as exc:
+        flash(str(exc), "error")
+        return render_template("staff/edit.html", doc=doc, **choices()), 400
+    audit.record(data_dir(), session["staff"], "edit", doc_id, article.title)
+    flash(f"Đã cập nhật: {article.title}", "ok")
+    return redirect(url_for("pages.document", doc_id=doc_id))
+
+
+@bp.post("/tai-lieu/<path:doc_id>/xoa")
+@login_required
+def remove(doc_id: str):
+    try:
+        doc = ingest.remove(index_dir(), doc_id)
+    except (ingest.IngestError, IndexBusy) as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("staff.home"))
+    audit.record(data_dir(), session["staff"], "remove", doc_id, doc.get("title", ""))
+    flash(f"Đã gỡ: {doc.get('title', doc_id)}", "ok")
+    return redirect(url_for("staff.home"))
