@@ -1,3 +1,5 @@
+"""Vietnamese analysis: pyvi words with numbers, dates and codes kept whole, offsets, analyzers."""
+
 from indexer.text.analysis import ExactAnalyzer, FoldedAnalyzer, segment, segment_words
 
 

@@ -1,3 +1,5 @@
+"""One canonical spelling: NFC, tone placement, folding, diacritics typed on purpose."""
+
 import unicodedata
 
 from indexer.text.normalise import canonical, fold_accents, folded, has_diacritics, normalise

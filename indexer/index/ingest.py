@@ -1,8 +1,9 @@
 """Staff changes to the corpus: add, correct, remove documents, with the index kept in step.
 
-A change touches the corpus folder and then indexes just that file; if indexing fails, the
-folder is put back as it was, so the corpus and the index never disagree. Uploaded files are
-checked by content, never trusted by name, and saved under a name we make.
+A change touches a file (new ones go to the uploads folder the caller names, in the data
+folder) and then indexes just that file; if indexing fails, the file is put back as it was,
+so the files and the index never disagree. Uploaded files are checked by content, never
+trusted by name, and saved under a name we make.
 """
 
 from __future__ import annotations

@@ -8,7 +8,6 @@ from indexer.text.analysis import ExactAnalyzer, FoldedAnalyzer, SegmentedText, 
 from indexer.whoosh_w3 import encode_positions
 
 TEXT_FIELDS = ("title_exact", "title_folded", "body_exact", "body_folded")
-SCHEMA_VERSION = "1"
 
 
 class VietnameseText(fields.TEXT):

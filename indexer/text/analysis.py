@@ -242,13 +242,13 @@ class _VietnameseAnalyzer(Composable):
             syllables, compound = word_terms(word, self.fold)
             span = spans[index] if spans is not None else None
             if compound is not None:
-                yield self._emit(token, compound, pos, span, None, start_char, keeporiginal)
+                yield self._emit(token, compound, pos, span, start_char, keeporiginal)
             for offset, syllable in enumerate(syllables):
-                yield self._emit(token, syllable, pos + offset, span, offset, start_char, keeporiginal)
+                yield self._emit(token, syllable, pos + offset, span, start_char, keeporiginal)
             pos += len(syllables)
 
     @staticmethod
-    def _emit(token, text, pos, span, syllable_index, start_char, keeporiginal):
+    def _emit(token, text, pos, span, start_char, keeporiginal):
         token.text = text
         token.boost = 1.0
         token.stopped = False
