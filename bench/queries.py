@@ -118,7 +118,7 @@ def timed(fn, req) -> tuple[float, float, int]:
 
 
 def run(size: int, seed: int, rounds: int, cold_rounds: int, like: bool, with_tantivy: bool = True) -> dict:
-    from indexer.text.analysis import _segment_plain, load_segmenter
+    from indexer.text.analysis import clear_segment_cache, load_segmenter
 
     code = report.code_version()
     rows = load_mix()
@@ -159,7 +159,7 @@ def run(size: int, seed: int, rounds: int, cold_rounds: int, like: bool, with_ta
         first: dict[str, list[float]] = {r.name: [] for r in rows}
         for row in rows:
             ours.engine.clear_caches(postings_only=True)
-            _segment_plain.cache_clear()
+            clear_segment_cache()
             first[row.name].append(timed(ours.search, to_request(row))[0])
         cold: dict[str, dict[str, list[float]]] = {e: {r.name: [] for r in rows} for e in engines if e != "like"}
         opens: list[float] = []
@@ -167,7 +167,7 @@ def run(size: int, seed: int, rounds: int, cold_rounds: int, like: bool, with_ta
             for row in rows:
                 evict(ours.generation)
                 ours.engine.clear_caches()
-                _segment_plain.cache_clear()
+                clear_segment_cache()
                 opens.append(ours.open())
                 cold["tracuu"][row.name].append(timed(ours.search, to_request(row))[0])
                 if with_tantivy:

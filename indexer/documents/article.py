@@ -6,6 +6,27 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from urllib.parse import urlsplit
+
+from indexer.documents.limits import MAX_FIELD_CHARS, MAX_TITLE_CHARS, check_text
+
+WEB_SCHEMES = ("http", "https")
+
+
+def web_url(value: str | None) -> str | None:
+    """The URL if it is an http(s) address, else None: a "javascript:" link is never kept."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return None
+    return value if parts.scheme.lower() in WEB_SCHEMES and parts.netloc else None
+
+
+def _cut(value: str | None, limit: int) -> str | None:
+    return value[:limit].rstrip() + "…" if value and len(value) > limit else value
 
 
 @dataclass
@@ -25,6 +46,15 @@ class Article:
     author: str | None = None
     captions: list[str] = field(default_factory=list)
     source: str = ""  # the file it was read from
+
+    def bounded(self) -> Article:
+        """The article within the limits: fields cut, a web address or none; TooCostly for too much text."""
+        check_text(self.body + "".join(self.captions))
+        self.title = _cut(self.title, MAX_TITLE_CHARS) or ""
+        for name in ("unit", "type", "number", "author"):
+            setattr(self, name, _cut(getattr(self, name), MAX_FIELD_CHARS))
+        self.url = web_url(self.url if self.url and len(self.url) <= 2000 else None)
+        return self
 
     def to_dict(self) -> dict:
         data = asdict(self)

@@ -7,7 +7,6 @@ and a ReadError for every file it cannot read; one bad file never stops a run.
 from __future__ import annotations
 
 import gzip
-import html
 import json
 import os
 import re
@@ -19,6 +18,7 @@ from pathlib import Path
 
 import frontmatter
 
+from indexer.documents import limits
 from indexer.documents import metadata as meta
 from indexer.documents.article import Article, ReadError
 from indexer.text.normalise import folded, normalise
@@ -194,13 +194,20 @@ def _sidecar_fields(path: Path) -> dict:
     return {k: v for k, v in data.items() if k in EDITABLE} if isinstance(data, dict) else {}
 
 
+@lru_cache(maxsize=1)
+def _markdown():
+    from markdown_it import MarkdownIt
+
+    # CommonMark, parsed in time linear in the text (Python-Markdown took minutes on a run of
+    # "[" or "<"); HTML written in an article is text to show, never markup to run or drop
+    return MarkdownIt("commonmark", {"html": False})
+
+
 def markdown_to_text(text: str) -> str:
     """Markdown as plain paragraphs: what is indexed and shown, without the markup."""
-    import markdown
     from selectolax.lexbor import LexborHTMLParser
 
-    # HTML written in an article is text to show, never markup to run or drop
-    tree = LexborHTMLParser(markdown.markdown(html.escape(text, quote=False)))
+    tree = LexborHTMLParser(_markdown().render(text))
     blocks = [n.text(separator=" ", strip=True) for n in tree.css("p, li, h1, h2, h3, h4, h5, h6, blockquote, pre")]
     blocks = [" ".join(b.split()) for b in blocks if b.strip()]
     return "\n\n".join(blocks) if blocks else text.strip()
@@ -319,8 +326,13 @@ def from_official_text(text: str, path: Path, root: Path) -> Article:
 
 
 def read_docx(path: Path) -> str:
+    return limits.run_limited(_docx_text, path)
+
+
+def _docx_text(path: Path) -> str:
     import docx
 
+    limits.check_docx(path)
     document = docx.Document(str(path))
     parts = [p.text for p in document.paragraphs]
     for table in document.tables:
@@ -330,10 +342,18 @@ def read_docx(path: Path) -> str:
 
 
 def read_pdf(path: Path) -> str:
+    return limits.run_limited(_pdf_text, path)
+
+
+def _pdf_text(path: Path) -> str:
     import pypdf
 
     reader = pypdf.PdfReader(str(path))
-    return "\n".join(page.extract_text() or "" for page in reader.pages)
+    if len(reader.pages) > limits.PDF_MAX_PAGES:
+        raise limits.TooCostly(f"tệp PDF có {len(reader.pages)} trang, tối đa {limits.PDF_MAX_PAGES}")
+    text = "\n".join(page.extract_text() or "" for page in reader.pages)
+    limits.check_text(text)
+    return text
 
 
 # --- HTML pages ---------------------------------------------------------------------------------
@@ -385,17 +405,47 @@ def from_json_record(record: dict, path: Path) -> Article:
     return fill_metadata(article, head="")
 
 
+def _lines(fh, limit: int) -> Iterator[tuple[int, str | None]]:
+    """(line number, line) of a text file; None for a line longer than ``limit``, never held whole."""
+    lineno = 0
+    while True:
+        line = fh.readline(limit + 1)
+        if not line:
+            return
+        lineno += 1
+        if len(line) <= limit or line.endswith("\n"):
+            yield lineno, line
+            continue
+        while line and not line.endswith("\n"):  # skip the rest of the long line
+            line = fh.readline(limit)
+        yield lineno, None
+
+
 def read_jsonl(path: Path) -> Iterator[Article | ReadError]:
+    """One Article per line; a bad line is reported with its number and the rest is read."""
     opener = gzip.open if suffix_of(path) == ".jsonl.gz" else open
     with opener(path, "rt", encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, start=1):
+        for lineno, line in _lines(fh, limits.MAX_LINE_CHARS):
+            where = f"{path}:{lineno}"
+            if line is None:
+                yield ReadError(where, f"dòng quá dài (tối đa {limits.MAX_LINE_CHARS:,} ký tự)".replace(",", "."))
+                continue
             if not line.strip():
                 continue
             try:
                 record = json.loads(line)
-                yield from_json_record(record, path)
-            except (ValueError, KeyError, TypeError) as exc:
-                yield ReadError(f"{path}:{lineno}", f"dòng JSON không hợp lệ ({exc})")
+            except ValueError as exc:
+                yield ReadError(where, f"dòng JSON không hợp lệ ({exc})")
+                continue
+            if not isinstance(record, dict):
+                yield ReadError(where, "dòng JSON không phải một đối tượng {…}")
+                continue
+            try:
+                yield from_json_record(record, path).bounded()
+            except limits.TooCostly as exc:
+                yield ReadError(where, f"không nhận tài liệu: {exc}")
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                yield ReadError(where, f"dòng JSON không hợp lệ ({type(exc).__name__}: {exc})")
 
 
 # --- dispatch -----------------------------------------------------------------------------------
@@ -406,6 +456,8 @@ def read_file(path: Path, root: Path | None = None) -> Iterator[Article | ReadEr
     root = root or path.parent
     suffix = suffix_of(path)
     try:
+        if suffix not in (".jsonl", ".jsonl.gz") and path.stat().st_size > limits.MAX_SOURCE_BYTES:
+            raise limits.TooCostly(f"tệp quá lớn: tối đa {limits.mb(limits.MAX_SOURCE_BYTES)}")
         if suffix in (".jsonl", ".jsonl.gz"):
             yield from read_jsonl(path)
             return
@@ -427,6 +479,9 @@ def read_file(path: Path, root: Path | None = None) -> Iterator[Article | ReadEr
     except UnicodeDecodeError:
         yield ReadError(str(path), "tệp không phải văn bản UTF-8")
         return
+    except limits.TooCostly as exc:
+        yield ReadError(str(path), f"không đọc tệp: {exc}")
+        return
     except Exception as exc:  # a broken file of any kind must not stop the run
         yield ReadError(str(path), f"không đọc được tệp: {type(exc).__name__}: {exc}")
         return
@@ -441,8 +496,11 @@ def read_file(path: Path, root: Path | None = None) -> Iterator[Article | ReadEr
     for article in articles:
         if not article.title and not article.body:
             yield ReadError(str(path), "tệp không có nội dung")
-        else:
-            yield article
+            continue
+        try:
+            yield article.bounded()
+        except limits.TooCostly as exc:
+            yield ReadError(str(path), f"không nhận tài liệu “{article.id}”: {exc}")
 
 
 def iter_files(source: Path) -> Iterator[tuple[Path, Path]]:

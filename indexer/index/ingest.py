@@ -16,13 +16,14 @@ from pathlib import Path
 
 import yaml
 
-from indexer.documents.article import Article, ReadError
+from indexer.documents.article import Article, ReadError, web_url
 from indexer.documents.extract import EDITABLE, read_file, sidecar_for
+from indexer.documents.limits import MAX_FIELD_CHARS, MAX_FILE_BYTES, MAX_TITLE_CHARS, TooCostly, check_text
 from indexer.documents.metadata import slugify
 from indexer.index.build import build_index, open_index
 
+__all__ = ["MAX_FILE_BYTES"]  # the web reads uploads up to this size
 UPLOAD_FOLDER = "tai-len"  # the id prefix of uploaded and typed-in documents
-MAX_FILE_BYTES = 10 * 1024 * 1024
 KINDS = {".pdf": "PDF", ".docx": "Word (.docx)", ".html": "HTML", ".htm": "HTML", ".md": "Markdown", ".txt": "văn bản"}
 
 
@@ -89,12 +90,13 @@ def safe_stem(filename: str) -> str:
 
 
 def _unique(folder: Path, stem: str, suffix: str) -> Path:
-    candidate = folder / f"{stem}{suffix}"
-    n = 2
-    while candidate.exists() or sidecar_for(candidate).exists():
-        candidate = folder / f"{stem}-{n}{suffix}"
-        n += 1
-    return candidate
+    """A new file name whose stem no other file of the folder has, whatever its extension:
+    the stem is the document's id, so "ok.pdf" after "ok.docx" must not replace it."""
+    taken = {p.name.split(".", 1)[0] for p in folder.iterdir()} if folder.exists() else set()
+    candidate, n = stem, 2
+    while candidate in taken:
+        candidate, n = f"{stem}-{n}", n + 1
+    return folder / f"{candidate}{suffix}"
 
 
 def preview(upload: Upload) -> Article:
@@ -113,7 +115,15 @@ def preview(upload: Upload) -> Article:
 
 
 def _clean_fields(fields: dict) -> dict:
-    return {k: v for k, v in fields.items() if k in EDITABLE and v not in (None, "", [])}
+    """Staff's fields, checked: a web address or none, no field longer than a field can be."""
+    clean = {k: v for k, v in fields.items() if k in EDITABLE and v not in (None, "", [])}
+    if "url" in clean and web_url(str(clean["url"])) is None:
+        raise IngestError("Nguồn (url) phải là một địa chỉ http:// hoặc https://.")
+    for key, value in clean.items():
+        limit = MAX_TITLE_CHARS if key == "title" else MAX_FIELD_CHARS
+        if isinstance(value, str) and len(value) > limit:
+            raise IngestError(f"Trường “{key}” quá dài: tối đa {limit} ký tự.")
+    return clean
 
 
 def _write_sidecar(path: Path, fields: dict) -> None:
@@ -155,12 +165,18 @@ def _commit(paths: list[Path], write, index_path: Path, index_dir: Path) -> Arti
 
 
 def add_upload(uploads_dir: Path, index_dir: Path, upload: Upload, fields: dict) -> Article:
-    """Save an upload into ``uploads_dir`` with staff's corrections, and index it."""
+    """Save an upload into ``uploads_dir`` with staff's corrections, and index it.
+
+    The file is read once before anything is written or locked (``preview``, with the limits of
+    ``indexer.documents.limits``): a file we refuse never holds up the index.
+    """
     suffix = check_upload(upload)
+    fields = _clean_fields(fields)
+    preview(upload)
     folder = Path(uploads_dir)
     folder.mkdir(parents=True, exist_ok=True)
     path = _unique(folder, safe_stem(upload.filename), suffix)
-    fields = {**_clean_fields(fields), "id": f"{UPLOAD_FOLDER}-{path.stem}"}
+    fields = {**fields, "id": f"{UPLOAD_FOLDER}-{path.stem}"}
 
     def write():
         path.write_bytes(upload.data)
@@ -176,6 +192,10 @@ def add_text(uploads_dir: Path, index_dir: Path, fields: dict, body: str) -> Art
     fields = _clean_fields(fields)
     if not fields.get("title") or not body.strip():
         raise IngestError("Cần có tiêu đề và nội dung.")
+    try:
+        check_text(body)
+    except TooCostly as exc:
+        raise IngestError(f"Không nhận tài liệu: {exc}.") from None
     folder = Path(uploads_dir)
     folder.mkdir(parents=True, exist_ok=True)
     path = _unique(folder, safe_stem(fields["title"])[:60], ".md")

@@ -29,7 +29,7 @@ _LETTER = r"[^\W\d_]"
 _PROTECTED = re.compile(
     r"""
     (?P<url>\b(?:https?://|www\.)[^\s<>"']+[^\s<>"'.,;:!?)\]])
-  | (?P<email>\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+)
+  | (?P<email>(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+)  # tried where a run starts: linear
   | (?=\d)(?:  # the rest start with a digit: elsewhere they are not tried at all
       (?P<docnum>(?<![\w/])\d{1,5}\s*/\s*(?:\d{4}\s*/\s*)?"""
     + _LETTER
@@ -45,6 +45,11 @@ _PROTECTED = re.compile(
     re.VERBOSE,
 )
 _SPACES = re.compile(r"\s+")
+# No word is this long. A longer run of non-space characters (a line of dashes, a hostile
+# 40,000-letter "word") is cut into pieces before pyvi, whose own token pattern is
+# quadratic in the length of such a run.
+MAX_WORD_CHARS = 64
+_LONG_RUN = re.compile(rf"\S{{{MAX_WORD_CHARS + 1},}}")
 _DASHES = re.compile(r"\s*[-–]\s*")
 _SLASH = re.compile(r"\s*/\s*")
 
@@ -98,13 +103,37 @@ def load_segmenter():
     return ViTokenizer
 
 
-@lru_cache(maxsize=4096)
+def _cut_long_runs(text: str) -> str:
+    def cut(match: re.Match) -> str:
+        run = match.group(0)
+        return " ".join(run[n : n + MAX_WORD_CHARS] for n in range(0, len(run), MAX_WORD_CHARS))
+
+    return _LONG_RUN.sub(cut, text)
+
+
+CACHED_CHARS = 256  # queries and titles repeat; a document's text does not, and would fill the cache
+
+
 def _segment_plain(text: str) -> tuple[tuple[str, ...], ...]:
     """pyvi on a stretch of text with nothing protected in it: words as syllable tuples."""
+    return _segment_short(text) if len(text) <= CACHED_CHARS else _segment_text(text)
+
+
+@lru_cache(maxsize=4096)
+def _segment_short(text: str) -> tuple[tuple[str, ...], ...]:
+    return _segment_text(text)
+
+
+def clear_segment_cache() -> None:
+    """Forget cached segmentations (benchmarks of queries never seen before)."""
+    _segment_short.cache_clear()
+
+
+def _segment_text(text: str) -> tuple[tuple[str, ...], ...]:
     if not text.strip():
         return ()
     out = []
-    for token in load_segmenter().tokenize(text).split():
+    for token in load_segmenter().tokenize(_cut_long_runs(text)).split():
         syllables = tuple(s for s in token.split("_") if s)
         if syllables and any(ch.isalnum() for ch in token):
             out.append(syllables)
