@@ -56,7 +56,7 @@ def index_command(data_dir, index_dir, rebuild, workers, wait, sources) -> None:
     """Thêm tài liệu mới, cập nhật tài liệu đã sửa, xoá tài liệu không còn trong SOURCES."""
     from tqdm import tqdm
 
-    from indexer.index.build import IndexBusy, build_index
+    from indexer.index.build import IndexBusy, SourcesMissing, build_index
 
     settings = _settings(data=data_dir, index=index_dir)
     bar = tqdm(total=0, unit=" tài liệu", desc="Lập chỉ mục", disable=None, file=sys.stderr)
@@ -71,7 +71,7 @@ def index_command(data_dir, index_dir, rebuild, workers, wait, sources) -> None:
             progress=bar.update,
             on_total=lambda n: bar.reset(total=n),
         )
-    except IndexBusy as exc:
+    except (IndexBusy, SourcesMissing) as exc:
         raise click.ClickException(str(exc)) from None
     finally:
         bar.close()
@@ -81,6 +81,8 @@ def index_command(data_dir, index_dir, rebuild, workers, wait, sources) -> None:
         f"Xong sau {report.seconds:.1f} giây: thêm {report.added}, cập nhật {report.updated}, "
         f"xoá {report.removed}, giữ nguyên {report.unchanged}, lỗi {len(report.errors)}."
     )
+    if report.errors:
+        sys.exit(1)  # the rest is indexed; a script (cron) still learns that something was skipped
 
 
 @cli.command("search")
@@ -177,19 +179,57 @@ def user_group() -> None:
     """Tài khoản quản trị."""
 
 
+def _account_change(data_dir, action: str, name: str, change) -> None:
+    """Run an account or token change, audited, with its error as one line."""
+    from search_app.web import audit
+    from search_app.web.accounts import AccountError
+
+    data = _settings(data=data_dir).data
+    try:
+        change(data)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    audit.record(data, "dòng lệnh", action, detail=name)
+
+
 @user_group.command("add")
 @data_option
 @click.argument("name")
 @click.password_option("--password", prompt="Mật khẩu", confirmation_prompt="Nhập lại mật khẩu")
 def user_add(data_dir, name, password) -> None:
-    """Tạo (hoặc đặt lại mật khẩu cho) tài khoản NAME."""
-    from search_app.web.accounts import AccountError, add_user
+    """Tạo tài khoản NAME (hoặc đặt lại mật khẩu; mọi phiên đăng nhập cũ kết thúc)."""
+    from search_app.web.accounts import add_user
 
-    try:
-        add_user(_settings(data=data_dir).data, name, password)
-    except AccountError as exc:
-        raise click.ClickException(str(exc)) from None
+    _account_change(data_dir, "user-add", name, lambda data: add_user(data, name, password))
     click.echo(f"Đã lưu tài khoản {name}.")
+
+
+@user_group.command("passwd")
+@data_option
+@click.argument("name")
+@click.password_option("--password", prompt="Mật khẩu mới", confirmation_prompt="Nhập lại mật khẩu")
+def user_passwd(data_dir, name, password) -> None:
+    """Đổi mật khẩu tài khoản NAME; mọi phiên đăng nhập của tài khoản kết thúc."""
+    from search_app.web.accounts import AccountError, add_user, user_exists
+
+    def change(data):
+        if not user_exists(data, name):
+            raise AccountError(f"Không có tài khoản {name}.")
+        add_user(data, name, password)
+
+    _account_change(data_dir, "user-passwd", name, change)
+    click.echo(f"Đã đổi mật khẩu của {name}; các phiên đăng nhập cũ đã kết thúc.")
+
+
+@user_group.command("remove")
+@data_option
+@click.argument("name")
+def user_remove(data_dir, name) -> None:
+    """Xoá tài khoản NAME; mọi phiên đăng nhập của tài khoản kết thúc ngay."""
+    from search_app.web.accounts import remove_user
+
+    _account_change(data_dir, "user-remove", name, lambda data: remove_user(data, name))
+    click.echo(f"Đã xoá tài khoản {name}.")
 
 
 @cli.group("token")
@@ -202,13 +242,32 @@ def token_group() -> None:
 @click.argument("name")
 def token_add(data_dir, name) -> None:
     """Tạo token mới tên NAME; token chỉ hiện một lần."""
-    from search_app.web.accounts import AccountError, add_token
+    from search_app.web.accounts import add_token
 
-    try:
-        token = add_token(_settings(data=data_dir).data, name)
-    except AccountError as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(token)
+    made = []
+    _account_change(data_dir, "token-add", name, lambda data: made.append(add_token(data, name)))
+    click.echo(made[0])
+
+
+@token_group.command("list")
+@data_option
+def token_list(data_dir) -> None:
+    """Liệt kê các token (tên và ngày tạo; không bao giờ in token)."""
+    from search_app.web.accounts import list_tokens
+
+    for entry in list_tokens(_settings(data=data_dir).data):
+        click.echo(f"{entry['name']}\t{entry['created']}")
+
+
+@token_group.command("revoke")
+@data_option
+@click.argument("name")
+def token_revoke(data_dir, name) -> None:
+    """Thu hồi mọi token tên NAME: chúng không dùng được nữa."""
+    from search_app.web.accounts import revoke_token
+
+    _account_change(data_dir, "token-revoke", name, lambda data: revoke_token(data, name))
+    click.echo(f"Đã thu hồi token {name}.")
 
 
 @cli.command("settings")

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from importlib import resources
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from indexer.index.build import POOL_MB
 from search_app.engine.arrays import DEFAULT_CACHE_MB
@@ -39,6 +40,13 @@ def _count(minimum: int) -> Callable[[str], int]:
         return value
 
     return parse
+
+
+def _base_url(raw: str) -> str:
+    parts = urlsplit(raw.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ValueError("cần một địa chỉ dạng https://tên-máy[/đường-dẫn]")
+    return raw.strip().rstrip("/")
 
 
 def default_data_dir(environ: Mapping[str, str]) -> Path:
@@ -73,10 +81,8 @@ SETTINGS: tuple[Setting, ...] = (
         default_data_dir,
         "Thư mục dữ liệu: chỉ mục, tệp tải lên, tài khoản, token, nhật ký thay đổi.",
     ),
-    Setting("index", _path, lambda env: None, "Thư mục chỉ mục (mặc định: <data>/index)."),
-    Setting(
-        "corpus", _path, lambda env: bundled_corpus(), "Thư mục tài liệu lập chỉ mục lần đầu (mặc định: mẫu kèm theo)."
-    ),
+    Setting("index", _path, lambda env: None, "Thư mục chỉ mục."),
+    Setting("corpus", _path, lambda env: bundled_corpus(), "Thư mục tài liệu để `tracuu serve` lập chỉ mục lần đầu."),
     Setting(
         "result_cache",
         _count(0),
@@ -97,7 +103,20 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("index_workers", _count(0), lambda env: 0, "Số tiến trình lập chỉ mục (0: bằng số lõi CPU)."),
     Setting(
-        "secret_key", str, lambda env: None, "Khoá ký phiên đăng nhập (mặc định: tạo và lưu trong thư mục dữ liệu)."
+        "base_url",
+        _base_url,
+        lambda env: None,
+        "Địa chỉ công khai của trang (vd. https://tracuu.ldld.vn): dùng cho mọi liên kết tuyệt đối; "
+        "khi đặt, yêu cầu mang tên máy khác bị từ chối.",
+    ),
+    Setting(
+        "proxy_hops",
+        _count(0),
+        lambda env: 0,
+        "Số proxy ngược tin cậy phía trước (X-Forwarded-For/-Proto): địa chỉ thật của người dùng và https.",
+    ),
+    Setting(
+        "secret_key", str, lambda env: None, "Khoá ký phiên đăng nhập; không đặt thì tạo một lần, lưu trong <data>."
     ),
 )
 
@@ -111,6 +130,8 @@ class Settings:
     postings_cache_mb: int
     index_pool_mb: int
     index_workers: int
+    base_url: str | None
+    proxy_hops: int
     secret_key: str | None
 
     @classmethod

@@ -60,5 +60,5 @@ def test_clear_errors_not_tracebacks(tmp_path):
     result = runner.invoke(cli, ["search", "--index", str(tmp_path), "--from", "hôm qua", "x"])
     assert result.exit_code != 0 and "Ngày không hợp lệ" in result.output
     result = runner.invoke(cli, ["index", "--index", str(tmp_path / "i"), str(tmp_path / "missing")])
-    assert "không tìm thấy" in result.output
+    assert result.exit_code == 1 and "Không tìm thấy" in result.output
     assert "Traceback" not in result.output

@@ -33,6 +33,8 @@ def test_every_setting_is_read_from_its_variable():
         "TRACUU_POSTINGS_CACHE_MB": "300",
         "TRACUU_INDEX_POOL_MB": "64",
         "TRACUU_INDEX_WORKERS": "3",
+        "TRACUU_BASE_URL": "https://tracuu.example/",
+        "TRACUU_PROXY_HOPS": "1",
         "TRACUU_SECRET_KEY": "k" * 40,
     }
     settings = Settings.from_env(environ)
@@ -40,6 +42,7 @@ def test_every_setting_is_read_from_its_variable():
     assert (settings.index_dir, settings.corpus, settings.result_cache) == (Path("/i"), Path("/c"), 0)
     assert (settings.postings_cache_mb, settings.index_pool_mb, settings.index_workers) == (300, 64, 3)
     assert settings.secret_key == "k" * 40
+    assert (settings.base_url, settings.proxy_hops) == ("https://tracuu.example", 1)
     # options given on the command line win over the environment
     assert Settings.from_env(environ, index="/elsewhere").index_dir == Path("/elsewhere")
 
@@ -51,6 +54,7 @@ def test_every_setting_is_read_from_its_variable():
         ({"TRACUU_POSTINGS_CACHE_MB": "0"}, "TRACUU_POSTINGS_CACHE_MB"),
         ({"TRACUU_INDEX_POOL_MB": "-5"}, "TRACUU_INDEX_POOL_MB"),
         ({"TRACUU_RESULT_CACH": "10"}, "TRACUU_RESULT_CACH"),
+        ({"TRACUU_BASE_URL": "javascript:alert(1)"}, "TRACUU_BASE_URL"),
     ],
 )
 def test_a_wrong_setting_is_named_in_one_clear_line(environ, named):

@@ -512,7 +512,8 @@ def iter_files(source: Path) -> Iterator[tuple[Path, Path]]:
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
             path = Path(dirpath) / name
-            if not name.startswith(".") and suffix_of(path) in SUFFIXES and name != "README.md":
+            # a FIFO, socket or device is no document (reading a FIFO would wait forever)
+            if not name.startswith(".") and suffix_of(path) in SUFFIXES and name != "README.md" and path.is_file():
                 yield path, source
 
 

@@ -49,6 +49,26 @@ class IndexMissing(RuntimeError):
     """No index has been built in this folder yet."""
 
 
+class SourcesMissing(RuntimeError):
+    """A source to index is missing or cannot be read; nothing was changed."""
+
+    def __init__(self, paths: list[Path]):
+        self.paths = paths
+        names = ", ".join(str(p) for p in paths)
+        super().__init__(f"Không tìm thấy hoặc không đọc được nguồn: {names}. Chỉ mục không thay đổi.")
+
+
+def unusable_sources(sources: Iterable[str | Path]) -> list[Path]:
+    """The sources that are not a readable folder or regular file."""
+    bad = []
+    for source in sources:
+        path = Path(source)
+        readable = os.access(path, os.R_OK | (os.X_OK if path.is_dir() else 0))
+        if not (path.is_dir() or path.is_file()) or not readable:
+            bad.append(path)
+    return bad
+
+
 @dataclass
 class BuildReport:
     added: int = 0
@@ -90,7 +110,8 @@ def recorded_sources(index_dir: str | Path) -> list[Path]:
 
 
 def _record_sources(index_dir: Path, roots: list[Path]) -> None:
-    known = recorded_sources(index_dir)
+    # a source built while missing was removed on purpose (``remove_missing``): forget it
+    known = [k for k in recorded_sources(index_dir) if k not in roots or k.exists()]
     for root in roots:
         if root.exists() and not _under(str(root), known):
             known = [k for k in known if not _under(str(k), [root])] + [root]
@@ -180,14 +201,22 @@ def build_index(
     wait: float = 0,
     progress: Callable[[int], None] | None = None,
     on_total: Callable[[int], None] | None = None,
+    remove_missing: bool = False,
 ) -> BuildReport:
     """Add new and changed documents of ``sources``, remove those gone from them; commit once.
 
+    A source that is missing or unreadable stops the build before anything changes
+    (SourcesMissing), unless ``remove_missing``: then the documents read from it are removed,
+    as when staff delete a file.
     ``wait`` is how long to wait for another build to finish before raising IndexBusy.
     ``on_total`` is told how many documents will be segmented, ``progress`` each one done.
     ``workers`` processes (default: one per core) index a large change, each writing a new
     segment whenever its postings pass ``pool_mb`` megabytes.
     """
+    sources = list(sources)
+    bad = unusable_sources(sources)
+    if bad and not (remove_missing and not any(p.exists() for p in bad)):
+        raise SourcesMissing(bad)
     index_dir = Path(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()

@@ -131,7 +131,8 @@ def _write_sidecar(path: Path, fields: dict) -> None:
 
 
 def _index_file(path: Path, index_dir: Path) -> Article | None:
-    report = build_index([path], index_dir, wait=60)
+    # the file is the caller's to manage: gone, its document goes too
+    report = build_index([path], index_dir, wait=60, remove_missing=True)
     if report.errors:
         raise IngestError(f"Không lập được chỉ mục: {report.errors[0].reason}")
     if not path.exists():

@@ -151,6 +151,9 @@ def parse(text: str) -> ParsedQuery:
     parsed.type_hint = _type_hint(text)
     if len(parsed.required) > MAX_CLAUSES:
         raise QueryError(f"Câu tìm kiếm có quá nhiều từ: tối đa {MAX_CLAUSES} từ.")
+    if parsed.excluded and not parsed.required:
+        # "-khen" alone would list every document without the word: almost the whole index
+        raise QueryError("Hãy nhập ít nhất một từ cần tìm; dấu “-” trước một từ chỉ để loại bớt kết quả.")
     return parsed
 
 

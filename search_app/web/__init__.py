@@ -16,11 +16,39 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
+from flask.sessions import SecureCookieSessionInterface
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from indexer.documents.limits import MAX_FILE_BYTES
 from search_app.engine import Engine
 from search_app.settings import Settings
+
+# no inline script or style anywhere; nothing framed, nothing sent elsewhere
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    """The session cookie is ``Secure`` whenever the request came over https (also behind a proxy)."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
+
+
+def _security_headers(response):
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    return response
 
 
 def _secret_key(data_dir: Path) -> str:
@@ -37,13 +65,22 @@ def create_app(settings: Settings | None = None, config: Mapping | None = None) 
     settings = settings or Settings.from_env()
     app = Flask(__name__)
     app.config.update(
-        MAX_CONTENT_LENGTH=20 * 1024 * 1024,
+        # the largest upload, plus the form around it
+        MAX_CONTENT_LENGTH=MAX_FILE_BYTES + 1024 * 1024,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SECRET_KEY=settings.secret_key or _secret_key(settings.data),
     )
+    if settings.base_url:
+        # links are made from the configured address, and a request for another host is refused
+        app.config["TRUSTED_HOSTS"] = [urlsplit(settings.base_url).hostname]
     app.config.update(config or {})
     app.json.ensure_ascii = False
+    app.session_interface = _SessionInterface()
+    if settings.proxy_hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)
+    app.after_request(_security_headers)
+    app.jinja_env.globals["absolute"] = absolute
     app.extensions["settings"] = settings
     app.extensions["engine"] = Engine(
         settings.index_dir, result_cache=settings.result_cache, postings_cache_mb=settings.postings_cache_mb
@@ -54,7 +91,7 @@ def create_app(settings: Settings | None = None, config: Mapping | None = None) 
     from search_app.web import api, errors, pages, staff
     from search_app.web.reindex import Reindexer
 
-    app.extensions["signin_throttle"] = staff.SigninThrottle(settings.data / "signin.sqlite")
+    app.extensions["signin_throttle"] = staff.SigninThrottle(settings.data / "signin.sqlite", app.config["SECRET_KEY"])
     app.extensions["reindexer"] = Reindexer(
         settings.index_dir,
         [settings.corpus, settings.uploads_dir],
@@ -79,3 +116,12 @@ def engine() -> Engine:
 def settings() -> Settings:
     """The app's settings, from inside a request."""
     return current_app.extensions["settings"]
+
+
+def base_url() -> str:
+    """This site's address for absolute links: the configured one, else the request's own."""
+    return settings().base_url or request.host_url.rstrip("/")
+
+
+def absolute(path: str) -> str:
+    return base_url() + path

@@ -7,7 +7,7 @@ from flask import Blueprint, jsonify, request, url_for
 from indexer.index import ingest
 from indexer.index.build import IndexBusy
 from search_app.engine import QueryError
-from search_app.web import accounts, audit, engine, settings
+from search_app.web import absolute, accounts, audit, base_url, engine, settings
 from search_app.web.errors import error_response
 from search_app.web.openapi import openapi_document
 from search_app.web.params import request_from_args
@@ -24,7 +24,7 @@ def api_search():
         return error_response(400, str(exc))
     body = result.to_json()
     for hit in body["hits"]:
-        hit["url"] = hit["url"] or url_for("pages.document", doc_id=hit["id"], _external=True)
+        hit["url"] = hit["url"] or absolute(url_for("pages.document", doc_id=hit["id"]))
     return jsonify(body)
 
 
@@ -35,7 +35,7 @@ def api_document(doc_id: str):
         return error_response(404, f"Không có tài liệu mã {doc_id!r}.")
     doc = dict(doc)
     doc.pop("source", None)
-    doc["page_url"] = url_for("pages.document", doc_id=doc_id, _external=True)
+    doc["page_url"] = absolute(url_for("pages.document", doc_id=doc_id))
     return jsonify(doc)
 
 
@@ -97,4 +97,4 @@ def api_remove_document(doc_id: str):
 
 @bp.get("/openapi.json")
 def openapi():
-    return jsonify(openapi_document(request.host_url.rstrip("/")))
+    return jsonify(openapi_document(base_url()))

@@ -11,7 +11,18 @@ from pathlib import Path
 AUDIT = "audit.jsonl"
 _lock = threading.Lock()
 
-ACTIONS = {"add": "Thêm", "edit": "Sửa", "remove": "Gỡ", "reindex": "Lập lại chỉ mục", "signin": "Đăng nhập"}
+ACTIONS = {
+    "add": "Thêm",
+    "edit": "Sửa",
+    "remove": "Gỡ",
+    "reindex": "Lập lại chỉ mục",
+    "signin": "Đăng nhập",
+    "user-add": "Tạo tài khoản",
+    "user-passwd": "Đổi mật khẩu",
+    "user-remove": "Xoá tài khoản",
+    "token-add": "Tạo token",
+    "token-revoke": "Thu hồi token",
+}
 
 
 def record(data_dir: str | Path, user: str, action: str, doc_id: str = "", title: str = "", detail: str = "") -> None:

@@ -13,7 +13,7 @@ from search_app.engine.facets import FACETS, PARAM_LABELS
 from search_app.engine.highlight import highlight
 from search_app.engine.query import parse
 from search_app.engine.request import DEFAULT_SORT
-from search_app.web import engine
+from search_app.web import absolute, base_url, engine
 from search_app.web.errors import error_response
 from search_app.web.params import request_from_args, toggle_url, url_with
 
@@ -93,7 +93,7 @@ def document(doc_id: str):
 
 @bp.get("/opensearch.xml")
 def opensearch():
-    xml = render_template("opensearch.xml", base=request.host_url.rstrip("/"))
+    xml = render_template("opensearch.xml", base=base_url())
     return Response(xml, mimetype="application/opensearchdescription+xml")
 
 
@@ -113,8 +113,8 @@ def feed():
         "feed.xml",
         result=result,
         q=req.q,
-        self_url=request.url,
-        page_url=url_with(request.args, url_for("pages.index", _external=True)),
+        self_url=absolute(request.full_path.rstrip("?")),
+        page_url=absolute(url_with(request.args, url_for("pages.index"))),
         updated=(updated + "T00:00:00Z") if updated else datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     )
     return Response(xml, mimetype="application/atom+xml")

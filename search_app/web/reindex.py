@@ -3,7 +3,12 @@
 Searches go on against the last commit while it runs: a rebuild writes a new generation and
 swaps it in only when complete. The server runs several processes, so the state lives in a
 JSON file of the data folder: whichever process a page request reaches shows the same
-progress, and a process that died mid-run is reported as interrupted, not running forever.
+progress. A run holds a lock file while it runs; the system releases it when the process
+dies, however it dies, so a run left "running" by a dead process (even one whose process id
+was reused after a restart) is reported as interrupted, not running forever.
+
+A recorded source that has gone missing stops the run before anything changes, naming it:
+rebuilding without it would drop its documents. Staff may confirm that this is what they want.
 """
 
 from __future__ import annotations
@@ -15,7 +20,9 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from indexer.index.build import POOL_MB, IndexBusy, build_index, recorded_sources
+import filelock
+
+from indexer.index.build import POOL_MB, IndexBusy, SourcesMissing, build_index, recorded_sources, unusable_sources
 
 
 @dataclass
@@ -29,6 +36,7 @@ class ReindexState:
     summary: str | None = None
     user: str = ""
     pid: int = 0
+    missing: list[str] = field(default_factory=list)  # recorded sources not found, when that stopped the run
 
     def as_dict(self) -> dict:
         elapsed = (self.finished or time.time()) - self.started if self.started else 0
@@ -38,22 +46,13 @@ class ReindexState:
             "total": self.total,
             "error": self.error,
             "summary": self.summary,
+            "missing": self.missing,
             "seconds": round(elapsed, 1),
         }
 
 
 INTERRUPTED = "Lần lập lại chỉ mục trước bị gián đoạn (máy chủ dừng giữa chừng). Chỉ mục cũ vẫn đang phục vụ."
 SAVE_EVERY = 0.5
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 @dataclass
@@ -69,6 +68,20 @@ class Reindexer:
     _saved: float = 0.0
 
     @property
+    def _run_lock(self) -> filelock.FileLock:
+        return filelock.FileLock(str(self.status_file.with_suffix(".lock")))
+
+    def _someone_runs(self) -> bool:
+        """Whether a process holds the run lock (it is released when its holder dies)."""
+        probe = self._run_lock
+        try:
+            probe.acquire(timeout=0)
+        except filelock.Timeout:
+            return True
+        probe.release()
+        return False
+
+    @property
     def state(self) -> ReindexState:
         """This process's run if it has one going, else the last one any process recorded."""
         local = self._local
@@ -78,7 +91,7 @@ class Reindexer:
             found = ReindexState(**json.loads(self.status_file.read_text("utf-8")))
         except (OSError, ValueError, TypeError):
             return local or ReindexState()
-        if found.running and not _alive(found.pid):
+        if found.running and not self._someone_runs():
             found.running, found.error = False, INTERRUPTED
         return found
 
@@ -92,21 +105,51 @@ class Reindexer:
         partial.write_text(json.dumps(asdict(state), ensure_ascii=False), "utf-8")
         os.replace(partial, self.status_file)
 
-    def start(self, user: str, on_done=None) -> bool:
-        """Start a full rebuild; False when one is already running (in any server process)."""
+    def start(self, user: str, on_done=None, drop_missing: bool = False) -> bool:
+        """Start a full rebuild; False when one is already running (in any server process).
+
+        ``drop_missing``: staff confirmed that recorded sources now missing are to be left
+        out (their documents leave the index).
+        """
         with self._lock:
             if self.state.running:
                 return False
             self._local = ReindexState(running=True, started=time.time(), user=user, pid=os.getpid())
             self._save(self._local, force=True)
-        self.thread = threading.Thread(target=self._run, args=(on_done,), daemon=True, name="reindex")
+        started = threading.Event()
+        self.thread = threading.Thread(
+            target=self._run, args=(on_done, drop_missing, started), daemon=True, name="reindex"
+        )
         self.thread.start()
+        started.wait(10)  # the lock is taken before a page could ask
         return True
 
-    def _run(self, on_done) -> None:
+    def _sources(self, drop_missing: bool) -> list[Path]:
+        recorded = recorded_sources(self.index_dir)
+        if not recorded:  # never built from anything recorded: the configured corpus
+            return [p for p in self.fallback_sources if p.exists()]
+        missing = unusable_sources(recorded)
+        if missing and (not drop_missing or len(missing) == len(recorded)):
+            raise SourcesMissing(missing)
+        return [p for p in recorded if p not in missing]
+
+    def _run(self, on_done, drop_missing: bool, started: threading.Event) -> None:
         state = self._local
-        recorded = [p for p in recorded_sources(self.index_dir) if p.exists()]
-        sources = recorded or [p for p in self.fallback_sources if p.exists()]
+        lock = self._run_lock
+        try:
+            lock.acquire(timeout=0)
+        except filelock.Timeout:
+            state.running, state.error = False, "Một lần lập lại chỉ mục khác đang chạy; hãy đợi nó xong."
+            self._save(state, force=True)
+            started.set()
+            return
+        started.set()
+        try:
+            self._run_locked(state, on_done, drop_missing)
+        finally:
+            lock.release()
+
+    def _run_locked(self, state: ReindexState, on_done, drop_missing: bool) -> None:
 
         def on_total(n: int) -> None:
             state.total = n
@@ -117,6 +160,7 @@ class Reindexer:
             self._save(state)
 
         try:
+            sources = self._sources(drop_missing)
             report = build_index(
                 sources,
                 self.index_dir,
@@ -129,6 +173,12 @@ class Reindexer:
             state.summary = f"Đã lập lại chỉ mục {report.added} tài liệu trong {report.seconds:.0f} giây."
             if report.errors:
                 state.summary += f" Bỏ qua {len(report.errors)} tệp lỗi."
+        except SourcesMissing as exc:
+            state.missing = [str(p) for p in exc.paths]
+            state.error = (
+                f"Không lập lại chỉ mục: không tìm thấy nguồn {', '.join(state.missing)}. "
+                "Lập lại mà thiếu nguồn sẽ gỡ mọi tài liệu của nguồn đó khỏi chỉ mục. Chỉ mục cũ vẫn đang phục vụ."
+            )
         except IndexBusy as exc:
             state.error = str(exc)
         except Exception as exc:  # shown to staff; the previous index keeps serving

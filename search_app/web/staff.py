@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import hashlib
+import hmac
 import json
 import secrets
 import shutil
@@ -30,44 +32,57 @@ from search_app.web.errors import error_response
 
 bp = Blueprint("staff", __name__, url_prefix="/quan-tri")
 
-MAX_FAILURES = 5
+MAX_ACCOUNT_FAILURES = 5  # per account name, whoever tries it
+MAX_CLIENT_FAILURES = 20  # per client address (the real one, behind a configured proxy)
 FAILURE_WINDOW = 15 * 60
 
 
 class SigninThrottle:
-    """Slows repeated failed sign-ins per address and per account name.
+    """Limits failed sign-ins per account and per client, across every server process.
 
-    Failures are kept in a small SQLite file in the data folder, so that every server
-    process (``tracuu serve`` runs several) counts the same attempts.
+    Each attempt is counted *before* its password is checked, in one SQLite transaction, so
+    parallel tries cannot get more checks than the limit; a success clears the count. Account
+    names are kept as keyed hashes: a password typed into the name field is never stored.
     """
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, secret: str):
         self.path = path
+        self._secret = secret.encode("utf-8")
         path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
+        with closing(self._connect()) as db, db:
             db.execute("CREATE TABLE IF NOT EXISTS failures (key TEXT NOT NULL, at REAL NOT NULL)")
             db.execute("CREATE INDEX IF NOT EXISTS failures_key ON failures (key, at)")
+        path.chmod(0o600)
 
     def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=10)
+        return sqlite3.connect(self.path, timeout=10, isolation_level=None)
 
-    def blocked(self, *keys: str) -> bool:
-        since = time.time() - FAILURE_WINDOW
-        with closing(self._connect()) as db:
-            for key in keys:
-                (count,) = db.execute("SELECT count(*) FROM failures WHERE key = ? AND at > ?", (key, since)).fetchone()
-                if count >= MAX_FAILURES:
-                    return True
-        return False
+    def keys(self, name: str, client: str) -> dict[str, int]:
+        """The counters an attempt adds to, with their limits."""
+        account = hmac.new(self._secret, name.encode("utf-8"), hashlib.sha256).hexdigest()
+        return {f"name:{account}": MAX_ACCOUNT_FAILURES, f"client:{client}": MAX_CLIENT_FAILURES}
 
-    def failed(self, *keys: str) -> None:
+    def attempt(self, keys: dict[str, int]) -> bool:
+        """Count one attempt against every key; False (and nothing counted) when one is at its limit."""
         now = time.time()
-        with closing(self._connect()) as db, db:
-            db.execute("DELETE FROM failures WHERE at <= ?", (now - FAILURE_WINDOW,))
-            db.executemany("INSERT INTO failures (key, at) VALUES (?, ?)", [(key, now) for key in keys])
+        with closing(self._connect()) as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.execute("DELETE FROM failures WHERE at <= ?", (now - FAILURE_WINDOW,))
+                for key, limit in keys.items():
+                    (count,) = db.execute("SELECT count(*) FROM failures WHERE key = ?", (key,)).fetchone()
+                    if count >= limit:
+                        db.execute("ROLLBACK")
+                        return False
+                db.executemany("INSERT INTO failures (key, at) VALUES (?, ?)", [(key, now) for key in keys])
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        return True
 
-    def succeeded(self, *keys: str) -> None:
-        with closing(self._connect()) as db, db:
+    def succeeded(self, keys: dict[str, int]) -> None:
+        with closing(self._connect()) as db:
             db.executemany("DELETE FROM failures WHERE key = ?", [(key,) for key in keys])
 
 
@@ -84,13 +99,25 @@ def uploads_dir() -> Path:
 
 
 def login_required(view):
+    """Only for a live session of an existing account: sign-out, a new password or a removed
+    account ends it, whatever the browser still holds."""
+
     @functools.wraps(view)
     def wrapped(*args, **kwargs):
-        if not session.get("staff"):
+        user = accounts.session_user(data_dir(), session.get("sid", ""))
+        if user is None or user != session.get("staff"):
+            session.clear()
             return redirect(url_for("staff.login", next=request.full_path))
         return view(*args, **kwargs)
 
     return wrapped
+
+
+def safe_next(target: str) -> str:
+    """Where to go after sign-in: a path of the staff area, never another site or a header."""
+    if target.startswith("/quan-tri") and target.isprintable() and "\\" not in target:
+        return target
+    return url_for("staff.home")
 
 
 def choices() -> dict:
@@ -109,26 +136,27 @@ def login():
     if request.method == "GET":
         return render_template("staff/login.html")
     throttle: SigninThrottle = current_app.extensions["signin_throttle"]
-    name = request.form.get("name", "").strip()
-    keys = (f"ip:{request.remote_addr}", f"name:{name}")
-    if throttle.blocked(*keys):
+    name = request.form.get("name", "").strip()[:64]
+    keys = throttle.keys(name, request.remote_addr or "")
+    if not throttle.attempt(keys):
         return render_template(
             "staff/login.html", error="Bạn đã nhập sai quá nhiều lần. Vui lòng thử lại sau 15 phút."
         ), 429
     if not accounts.check_user(data_dir(), name, request.form.get("password", "")):
-        throttle.failed(*keys)
         time.sleep(current_app.config.get("SIGNIN_FAILURE_DELAY", 1.0))
         return render_template("staff/login.html", error="Sai tên đăng nhập hoặc mật khẩu."), 401
-    throttle.succeeded(*keys)
+    throttle.succeeded(keys)
     session.clear()
     session["staff"] = name
+    session["sid"] = accounts.open_session(data_dir(), name)
     audit.record(data_dir(), name, "signin")
-    target = request.args.get("next", "")
-    return redirect(target if target.startswith("/quan-tri") else url_for("staff.home"))
+    return redirect(safe_next(request.args.get("next", "")))
 
 
 @bp.post("/dang-xuat")
 def logout():
+    if session.get("sid"):
+        accounts.end_session(data_dir(), session["sid"])
     session.clear()
     return redirect(url_for("pages.index"))
 
@@ -162,7 +190,7 @@ def reindex_all():
     def done(state):
         audit.record(folder, user, "reindex", detail=state.error or state.summary or "")
 
-    if reindexer.start(user, on_done=done):
+    if reindexer.start(user, on_done=done, drop_missing=request.form.get("bo-nguon-thieu") == "1"):
         flash("Đã bắt đầu lập lại chỉ mục. Tìm kiếm vẫn hoạt động trong lúc chờ.", "ok")
     else:
         flash("Đang có một lần lập lại chỉ mục chạy; hãy đợi nó xong.", "error")
