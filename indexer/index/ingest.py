@@ -4,23 +4,38 @@ A change touches a file (new ones go to the uploads folder the caller names, in 
 folder) and then indexes just that file; if indexing fails, the file is put back as it was,
 so the files and the index never disagree. Uploaded files are checked by content, never
 trusted by name, and saved under a name we make.
+
+A process can also die in the middle of a change (kill -9, a power cut). Each change is
+therefore journaled: before a file is touched, a note naming it goes into the index folder's
+``journal/``, and it is removed once the index agrees with the file. Whoever comes next (the
+next change, or the app when it starts) finishes what a note names: the file's document is
+indexed as the file now is, or removed if the file is gone. So no document outlives its file
+("ghosts"), no file is left unindexed ("orphans"), and a retry finds the work done: the same
+upload again is the same document, not a copy, and a remove of a half-removed document finishes it.
+Changes run one at a time (a lock beside the journal), so an edit cannot meet a remove halfway.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
+import os
 import tempfile
+import time
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import filelock
 import yaml
 
 from indexer.documents.article import Article, ReadError, web_url
 from indexer.documents.extract import EDITABLE, read_file, sidecar_for
 from indexer.documents.limits import MAX_FIELD_CHARS, MAX_FILE_BYTES, MAX_TITLE_CHARS, TooCostly, check_text
 from indexer.documents.metadata import slugify
-from indexer.index.build import build_index, open_index
+from indexer.index.build import IndexBusy, build_index, open_index
 
 __all__ = ["MAX_FILE_BYTES"]  # the web reads uploads up to this size
 UPLOAD_FOLDER = "tai-len"  # the id prefix of uploaded and typed-in documents
@@ -130,6 +145,69 @@ def _write_sidecar(path: Path, fields: dict) -> None:
     sidecar_for(path).write_text(yaml.safe_dump(fields, allow_unicode=True, sort_keys=False), "utf-8")
 
 
+JOURNAL = "journal"
+CHANGES_LOCK = "changes.lock"
+
+
+def _journal(index_dir: Path) -> Path:
+    return Path(index_dir) / JOURNAL
+
+
+def _note(index_dir: Path, path: Path) -> Path:
+    """Write down, durably, that ``path`` is about to change."""
+    folder = _journal(index_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    note = folder / f"{time.time_ns()}-{os.getpid()}.json"
+    partial = note.with_suffix(".part")
+    with partial.open("w", encoding="utf-8") as fh:
+        json.dump({"path": str(path)}, fh, ensure_ascii=False)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(partial, note)
+    return note
+
+
+def recover(index_dir: str | Path) -> list[str]:
+    """Finish the changes that a dead process left half done; the files they name, in order.
+
+    The index is brought to what each named file is now: indexed if it exists (sidecar
+    included), removed from the index if it does not.
+    """
+    folder = _journal(Path(index_dir))
+    if not folder.is_dir():
+        return []
+    finished = []
+    for note in sorted(folder.glob("*.json")):
+        path = Path(json.loads(note.read_text("utf-8"))["path"])
+        if path.exists() or _indexed(Path(index_dir), path):
+            build_index([path], index_dir, wait=60, remove_missing=True)
+        note.unlink()
+        finished.append(str(path))
+    for partial in folder.glob("*.part"):  # a note never completed: its change never started
+        partial.unlink()
+    return finished
+
+
+def _indexed(index_dir: Path, path: Path) -> bool:
+    with open_index(index_dir).searcher() as searcher:
+        return searcher.document(source=str(path.resolve())) is not None
+
+
+def _change(index_dir: Path, path: Path, change: Callable[[], Article | None]) -> Article | None:
+    """Run one staff change of ``path``: one at a time, journaled, anything half done finished first."""
+    index_dir = Path(index_dir)
+    try:
+        lock = filelock.FileLock(str(index_dir / CHANGES_LOCK)).acquire(timeout=120)
+    except filelock.Timeout:
+        raise IndexBusy("Một thay đổi khác đang được lưu; hãy thử lại sau ít phút.") from None
+    with lock:
+        recover(index_dir)
+        note = _note(index_dir, path)
+        result = change()
+        note.unlink()
+        return result
+
+
 def _index_file(path: Path, index_dir: Path) -> Article | None:
     # the file is the caller's to manage: gone, its document goes too
     report = build_index([path], index_dir, wait=60, remove_missing=True)
@@ -156,13 +234,33 @@ class _Rollback:
 
 
 def _commit(paths: list[Path], write, index_path: Path, index_dir: Path) -> Article | None:
-    rollback = _Rollback(*paths)
-    try:
-        write()
-        return _index_file(index_path, index_dir)
-    except BaseException:
-        rollback.restore()
-        raise
+    def change():
+        rollback = _Rollback(*paths)
+        try:
+            write()
+            return _index_file(index_path, index_dir)
+        except Exception:
+            rollback.restore()
+            raise
+
+    return _change(index_dir, index_path, change)
+
+
+def _same_file(folder: Path, data: bytes) -> Path | None:
+    """A file of the folder with exactly these bytes: a retried upload, already saved."""
+    if not folder.is_dir():
+        return None
+    digest = hashlib.sha256(data).digest()
+    for candidate in folder.iterdir():
+        if candidate.is_file() and candidate.stat().st_size == len(data) and not candidate.name.endswith(".yaml"):
+            if hashlib.sha256(candidate.read_bytes()).digest() == digest:
+                return candidate
+    return None
+
+
+def _retried(path: Path, index_dir: Path) -> Article:
+    """The document of a file saved by an earlier try, indexed now if that try died before."""
+    return _change(index_dir, path, lambda: _index_file(path, index_dir))
 
 
 def add_upload(uploads_dir: Path, index_dir: Path, upload: Upload, fields: dict) -> Article:
@@ -175,6 +273,9 @@ def add_upload(uploads_dir: Path, index_dir: Path, upload: Upload, fields: dict)
     fields = _clean_fields(fields)
     preview(upload)
     folder = Path(uploads_dir)
+    earlier = _same_file(folder, upload.data)
+    if earlier is not None:
+        return _retried(earlier, index_dir)
     folder.mkdir(parents=True, exist_ok=True)
     path = _unique(folder, safe_stem(upload.filename), suffix)
     fields = {**fields, "id": f"{UPLOAD_FOLDER}-{path.stem}"}
@@ -199,14 +300,25 @@ def add_text(uploads_dir: Path, index_dir: Path, fields: dict, body: str) -> Art
         raise IngestError(f"Không nhận tài liệu: {exc}.") from None
     folder = Path(uploads_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    path = _unique(folder, safe_stem(fields["title"])[:60], ".md")
-    fields["id"] = f"{UPLOAD_FOLDER}-{path.stem}"
+    stem = safe_stem(fields["title"])[:60]
     if "date" in fields:
         fields["date"] = str(fields["date"])
 
+    def text_for(path: Path) -> str:
+        front = yaml.safe_dump({**fields, "id": f"{UPLOAD_FOLDER}-{path.stem}"}, allow_unicode=True, sort_keys=False)
+        return f"---\n{front}---\n{body.strip()}\n"
+
+    # the same article sent again (a retry after a lost answer) is the document already saved
+    for n in ("", *(f"-{k}" for k in range(2, 50))):
+        earlier = folder / f"{stem}{n}.md"
+        if not earlier.exists():
+            break
+        if earlier.read_text("utf-8") == text_for(earlier):
+            return _retried(earlier, index_dir)
+    path = _unique(folder, stem, ".md")
+
     def write():
-        front = yaml.safe_dump(fields, allow_unicode=True, sort_keys=False)
-        path.write_text(f"---\n{front}---\n{body.strip()}\n", "utf-8")
+        path.write_text(text_for(path), "utf-8")
 
     article = _commit([path], write, path, Path(index_dir))
     assert article is not None
@@ -229,6 +341,8 @@ def _single_document(path: Path) -> bool:
 def edit(index_dir: Path, doc_id: str, fields: dict) -> Article:
     """Correct a document's metadata; kept beside its file so a full reindex keeps it."""
     path, doc = source_of(index_dir, doc_id)
+    if not path.exists():
+        raise IngestError("Tài liệu này vừa bị gỡ; không còn gì để sửa.")
     if not _single_document(path):
         raise IngestError("Tài liệu này nằm trong một tệp gồm nhiều bài; hãy sửa tệp nguồn.")
     side = sidecar_for(path)
@@ -242,8 +356,14 @@ def edit(index_dir: Path, doc_id: str, fields: dict) -> Article:
 
 
 def remove(index_dir: Path, doc_id: str) -> dict:
-    """Delete a document's file from the corpus and the document from the index."""
+    """Delete a document's file from the corpus and the document from the index.
+
+    A document whose file is already gone (a remove that died half way) is removed from the index.
+    """
     path, doc = source_of(index_dir, doc_id)
+    if not path.exists():
+        _change(index_dir, path, lambda: _index_file(path, index_dir))
+        return doc
     if not _single_document(path):
         raise IngestError("Tài liệu này nằm trong một tệp gồm nhiều bài; hãy sửa tệp nguồn.")
     side = sidecar_for(path)

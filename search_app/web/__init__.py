@@ -91,6 +91,7 @@ def create_app(settings: Settings | None = None, config: Mapping | None = None) 
     from search_app.web import api, errors, pages, staff
     from search_app.web.reindex import Reindexer
 
+    _finish_staff_changes(app, settings)
     app.extensions["signin_throttle"] = staff.SigninThrottle(settings.data / "signin.sqlite", app.config["SECRET_KEY"])
     app.extensions["reindexer"] = Reindexer(
         settings.index_dir,
@@ -106,6 +107,19 @@ def create_app(settings: Settings | None = None, config: Mapping | None = None) 
     app.register_blueprint(staff.bp)
     errors.register(app)
     return app
+
+
+def _finish_staff_changes(app: Flask, settings: Settings) -> None:
+    """A staff change that a dead server left half done is finished before serving (see ingest)."""
+    from indexer.index import ingest
+    from indexer.index.build import IndexBusy, IndexMissing
+
+    try:
+        finished = ingest.recover(settings.index_dir)
+    except (IndexBusy, IndexMissing):  # the next staff change finishes them
+        return
+    for path in finished:
+        app.logger.warning("finished a staff change left half done: %s", path)
 
 
 def engine() -> Engine:
