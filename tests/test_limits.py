@@ -96,6 +96,17 @@ def test_a_40000_character_word_is_indexed_in_bounded_work(tmp_path):
     assert time.process_time() - started < 10  # was 119 s for the word alone
 
 
+def _word_count(text: str) -> int:
+    return len(segment_words(text))
+
+
+def test_a_megabyte_of_text_is_segmented_in_bounded_memory():
+    text = ("Công đoàn cơ sở tổ chức hội nghị người lao động năm 2024. " * 30 + "\n") * 580
+    assert len(text) > 1_000_000
+    # pyvi given the whole text at once needed about 600 MB more for this, and minutes
+    assert limits.run_limited(_word_count, text, memory_mb=300, seconds=120) == 139_200
+
+
 def test_text_over_the_limit_is_refused_with_its_size(tmp_path):
     path = tmp_path / "dai.md"
     path.write_text("---\ntitle: Dài\n---\n" + "công đoàn " * (limits.MAX_TEXT_CHARS // 10 + 1), "utf-8")
