@@ -10,6 +10,10 @@ Incremental updates write into the current generation; Whoosh only makes new seg
 visible when its table of contents is renamed into place at commit, so a killed build leaves
 the last commit intact. ``rebuild=True`` builds a new generation beside the old one and swaps
 the symlink at the end; searchers keep using the old one until they reopen.
+
+A build reads its sources and works out what to add, replace and remove before it takes the
+lock (reading may be slow, and a hostile file must not hold up other builds and staff changes);
+under the lock it checks that no commit came in meanwhile, and plans again if one did.
 """
 
 from __future__ import annotations
@@ -221,14 +225,56 @@ def build_index(
     index_dir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     lock = filelock.FileLock(str(index_dir / LOCK))
+    if not wait and lock_is_held(index_dir):  # say so now, not after reading every source
+        raise IndexBusy(BUSY)
+    # the sources are read before the lock is taken: a slow or hostile file never holds up
+    # another build or a staff change; the plan is made again if a commit came in between
+    plan = _plan(sources, index_dir, rebuild)
     try:
         lock.acquire(timeout=wait)
     except filelock.Timeout:
-        raise IndexBusy("Một lần lập chỉ mục khác đang chạy trên thư mục này; hãy thử lại sau.") from None
+        raise IndexBusy(BUSY) from None
     try:
-        return _build_locked(sources, index_dir, rebuild, workers, pool_mb, progress, on_total, started)
+        if plan.version != _version(index_dir):
+            plan = _plan(sources, index_dir, rebuild)
+        return _apply(plan, index_dir, workers, pool_mb, progress, on_total, started)
     finally:
         lock.release()
+
+
+BUSY = "Một lần lập chỉ mục khác đang chạy trên thư mục này; hãy thử lại sau."
+
+
+def lock_is_held(index_dir: Path) -> bool:
+    probe = filelock.FileLock(str(Path(index_dir) / LOCK))
+    try:
+        probe.acquire(timeout=0)
+    except filelock.Timeout:
+        return True
+    probe.release()
+    return False
+
+
+def _version(index_dir: Path) -> tuple:
+    """Which commit the index is at: its generation folder and Whoosh's table of contents."""
+    generation = current_generation(index_dir)
+    if generation is None:
+        return (None, -1)
+    return (generation, whoosh_index.open_dir(str(generation)).latest_generation())
+
+
+@dataclass
+class _Plan:
+    """What a build will do, worked out from the sources and the index as it was at ``version``."""
+
+    version: tuple
+    fresh: bool
+    previous: Path | None
+    existing: dict[str, tuple[str, str]]
+    roots: list[Path]
+    todo: list[Article]
+    gone: list[str]
+    report: BuildReport
 
 
 def schema_is_current(generation: Path) -> bool:
@@ -237,14 +283,12 @@ def schema_is_current(generation: Path) -> bool:
     return set(stored.names()) == set(build_schema().names())
 
 
-def _build_locked(sources, index_dir, rebuild, workers, pool_mb, progress, on_total, started) -> BuildReport:
+def _plan(sources, index_dir: Path, rebuild: bool) -> _Plan:
     report = BuildReport()
-    previous = current_generation(index_dir)
+    version = _version(index_dir)
+    previous = version[0]
     fresh = rebuild or previous is None or not schema_is_current(previous)
-    generation = _new_generation(index_dir) if fresh else previous
-    _remove_stale_generations(index_dir, keep={p.resolve() for p in (generation, previous) if p})
-    ix = whoosh_index.open_dir(str(generation))
-    existing = {} if fresh else _existing(ix)
+    existing = {} if fresh else _existing(whoosh_index.open_dir(str(previous)))
 
     roots = [Path(s).resolve() for s in sources]
     seen: set[str] = set()
@@ -278,6 +322,14 @@ def _build_locked(sources, index_dir, rebuild, workers, pool_mb, progress, on_to
         if doc_id not in seen and _under(source, roots) and not _under(source, failed_paths)
     ]
     report.removed = len(gone)
+    return _Plan(version, fresh, previous, existing, roots, todo, gone, report)
+
+
+def _apply(plan: _Plan, index_dir: Path, workers, pool_mb, progress, on_total, started) -> BuildReport:
+    fresh, previous, existing, todo, report = plan.fresh, plan.previous, plan.existing, plan.todo, plan.report
+    generation = _new_generation(index_dir) if fresh else previous
+    _remove_stale_generations(index_dir, keep={p.resolve() for p in (generation, previous) if p})
+    ix = whoosh_index.open_dir(str(generation))
     if on_total:
         on_total(len(todo))
 
@@ -285,7 +337,7 @@ def _build_locked(sources, index_dir, rebuild, workers, pool_mb, progress, on_to
     writer = segment_writer(ix, pool_mb)
     workers = workers or os.cpu_count() or 1
     try:
-        for doc_id in gone:
+        for doc_id in plan.gone:
             writer.delete_by_term("id", doc_id)
         if len(todo) >= INLINE_LIMIT:
             for article in todo:
@@ -309,6 +361,6 @@ def _build_locked(sources, index_dir, rebuild, workers, pool_mb, progress, on_to
         raise
     if fresh:
         _point_current(index_dir, generation)
-    _record_sources(index_dir, roots)
+    _record_sources(index_dir, plan.roots)
     report.seconds = time.monotonic() - started
     return report
