@@ -225,7 +225,7 @@ def build_index(
     index_dir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     lock = filelock.FileLock(str(index_dir / LOCK))
-    if not wait and lock_is_held(index_dir):  # say so now, not after reading every source
+    if not wait and lock_is_held(index_dir / LOCK):  # say so now, not after reading every source
         raise IndexBusy(BUSY)
     # the sources are read before the lock is taken: a slow or hostile file never holds up
     # another build or a staff change; the plan is made again if a commit came in between
@@ -245,8 +245,9 @@ def build_index(
 BUSY = "Một lần lập chỉ mục khác đang chạy trên thư mục này; hãy thử lại sau."
 
 
-def lock_is_held(index_dir: Path) -> bool:
-    probe = filelock.FileLock(str(Path(index_dir) / LOCK))
+def lock_is_held(lock_file: Path) -> bool:
+    """Whether some process holds this lock file (the system releases it when its holder dies)."""
+    probe = filelock.FileLock(str(lock_file))
     try:
         probe.acquire(timeout=0)
     except filelock.Timeout:

@@ -22,7 +22,15 @@ from pathlib import Path
 
 import filelock
 
-from indexer.index.build import POOL_MB, IndexBusy, SourcesMissing, build_index, recorded_sources, unusable_sources
+from indexer.index.build import (
+    POOL_MB,
+    IndexBusy,
+    SourcesMissing,
+    build_index,
+    lock_is_held,
+    recorded_sources,
+    unusable_sources,
+)
 
 
 @dataclass
@@ -71,16 +79,6 @@ class Reindexer:
     def _run_lock(self) -> filelock.FileLock:
         return filelock.FileLock(str(self.status_file.with_suffix(".lock")))
 
-    def _someone_runs(self) -> bool:
-        """Whether a process holds the run lock (it is released when its holder dies)."""
-        probe = self._run_lock
-        try:
-            probe.acquire(timeout=0)
-        except filelock.Timeout:
-            return True
-        probe.release()
-        return False
-
     @property
     def state(self) -> ReindexState:
         """This process's run if it has one going, else the last one any process recorded."""
@@ -91,7 +89,7 @@ class Reindexer:
             found = ReindexState(**json.loads(self.status_file.read_text("utf-8")))
         except (OSError, ValueError, TypeError):
             return local or ReindexState()
-        if found.running and not self._someone_runs():
+        if found.running and not lock_is_held(Path(self._run_lock.lock_file)):
             found.running, found.error = False, INTERRUPTED
         return found
 
