@@ -222,6 +222,18 @@ def test_a_reindex_stops_when_a_recorded_source_is_missing_unless_staff_confirm(
     assert reindexer.state.error is None and total(client, "") == before - 1
 
 
+def test_a_reindex_with_every_recorded_source_missing_never_falls_back_to_the_sample(tmp_path):
+    app = make_staff_app(tmp_path)
+    client = signed_in(app)
+    before = total(client, "")
+    shutil.rmtree(tmp_path / "corpus")  # the only recorded source
+    reindexer = app.extensions["reindexer"]
+    token = csrf(client, "/quan-tri/")
+    client.post("/quan-tri/lap-chi-muc", data={"csrf_token": token, "bo-nguon-thieu": "1"})
+    reindexer.thread.join(timeout=120)
+    assert "không tìm thấy nguồn" in reindexer.state.error and total(client, "") == before
+
+
 def test_a_run_left_by_a_dead_process_is_seen_even_when_its_process_id_lives_on(tmp_path):
     app = make_staff_app(tmp_path)
     status = app.extensions["settings"].data / "reindex.json"
