@@ -428,7 +428,7 @@ def read_jsonl(path: Path) -> Iterator[Article | ReadError]:
         for lineno, line in _lines(fh, limits.MAX_LINE_CHARS):
             where = f"{path}:{lineno}"
             if line is None:
-                yield ReadError(where, f"dòng quá dài (tối đa {limits.MAX_LINE_CHARS:,} ký tự)".replace(",", "."))
+                yield ReadError(where, f"dòng quá dài (tối đa {limits.count(limits.MAX_LINE_CHARS)} ký tự)")
                 continue
             if not line.strip():
                 continue

@@ -36,9 +36,14 @@ def mb(n: int) -> str:
     return f"{n / (1024 * 1024):.0f} MB"
 
 
+def count(n: int) -> str:
+    """A number as Vietnamese writes it: 2.000.000."""
+    return f"{n:,}".replace(",", ".")
+
+
 def check_text(text: str, what: str = "nội dung") -> None:
     if len(text) > MAX_TEXT_CHARS:
-        raise TooCostly(f"{what} quá dài: {len(text):,} ký tự, tối đa {MAX_TEXT_CHARS:,}".replace(",", "."))
+        raise TooCostly(f"{what} quá dài: {count(len(text))} ký tự, tối đa {count(MAX_TEXT_CHARS)}")
 
 
 def check_docx(path: Path) -> None:

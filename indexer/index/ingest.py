@@ -33,7 +33,7 @@ import yaml
 
 from indexer.documents.article import Article, ReadError, web_url
 from indexer.documents.extract import EDITABLE, read_file, sidecar_for
-from indexer.documents.limits import MAX_FIELD_CHARS, MAX_FILE_BYTES, MAX_TITLE_CHARS, TooCostly, check_text
+from indexer.documents.limits import MAX_FIELD_CHARS, MAX_FILE_BYTES, MAX_TITLE_CHARS, TooCostly, check_text, mb
 from indexer.documents.metadata import slugify
 from indexer.index.build import IndexBusy, build_index, open_index
 
@@ -81,7 +81,7 @@ def check_upload(upload: Upload) -> str:
     if not upload.data:
         raise IngestError(f"Tệp “{upload.filename}” rỗng.")
     if len(upload.data) > MAX_FILE_BYTES:
-        raise IngestError(f"Tệp “{upload.filename}” quá lớn: tối đa {MAX_FILE_BYTES // (1024 * 1024)} MB.")
+        raise IngestError(f"Tệp “{upload.filename}” quá lớn: tối đa {mb(MAX_FILE_BYTES)}.")
     claimed = Path(upload.filename.replace("\\", "/")).suffix.lower()
     if claimed not in KINDS:
         raise IngestError(

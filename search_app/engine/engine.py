@@ -17,11 +17,10 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-from whoosh import index as whoosh_index
 from whoosh.searching import Searcher
 
 from indexer.documents.metadata import TYPE_LABELS
-from indexer.index.build import CURRENT, IndexMissing, current_generation
+from indexer.index.build import CURRENT, open_index
 from indexer.index.schema import TEXT_FIELDS
 from indexer.text.analysis import load_segmenter
 from search_app.engine import facets as F
@@ -70,12 +69,9 @@ class Engine:
         if searcher is None or pointed != getattr(local, "pointed", None) or not searcher.up_to_date():
             if searcher is not None:
                 searcher.close()
-            generation = current_generation(self.index_dir)
-            if generation is None:
-                raise IndexMissing(f"Chưa có chỉ mục trong thư mục {self.index_dir}")
             # a fresh reader, not Searcher.refresh(): whoosh-reloaded's reader reuse keeps
             # stale deletion lists, so updated documents would show twice
-            local.searcher = whoosh_index.open_dir(str(generation)).searcher()
+            local.searcher = open_index(self.index_dir).searcher()
             local.pointed = pointed
         return local.searcher
 

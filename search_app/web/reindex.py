@@ -76,8 +76,9 @@ class Reindexer:
     _saved: float = 0.0
 
     @property
-    def _run_lock(self) -> filelock.FileLock:
-        return filelock.FileLock(str(self.status_file.with_suffix(".lock")))
+    def _run_lock_file(self) -> Path:
+        """Held by the process running a reindex, for as long as it runs."""
+        return self.status_file.with_suffix(".lock")
 
     @property
     def state(self) -> ReindexState:
@@ -89,7 +90,7 @@ class Reindexer:
             found = ReindexState(**json.loads(self.status_file.read_text("utf-8")))
         except (OSError, ValueError, TypeError):
             return local or ReindexState()
-        if found.running and not lock_is_held(Path(self._run_lock.lock_file)):
+        if found.running and not lock_is_held(self._run_lock_file):
             found.running, found.error = False, INTERRUPTED
         return found
 
@@ -133,7 +134,7 @@ class Reindexer:
 
     def _run(self, on_done, drop_missing: bool, started: threading.Event) -> None:
         state = self._local
-        lock = self._run_lock
+        lock = filelock.FileLock(str(self._run_lock_file))
         try:
             lock.acquire(timeout=0)
         except filelock.Timeout:
