@@ -53,12 +53,20 @@ class SearchResult:
     def pages(self) -> int:
         return self.request.pages(self.total)
 
+    @property
+    def sort(self) -> str:
+        """The order the hits are really in: with no words, "relevance" lists the newest first."""
+        if self.request.sort == "relevance" and (self.parsed is None or self.parsed.empty):
+            return "newest"
+        return self.request.sort
+
     def to_json(self) -> dict:
         """The shape shared by the JSON API and `tracuu search --json`."""
         return {
             "total": self.total,
             "page": self.request.page,
             "per_page": self.request.per_page,
+            "sort": self.sort,
             "hits": [hit.to_json() for hit in self.hits],
             "facets": {name: [asdict(v) for v in values] for name, values in self.facets.items()},
             "suggestion": self.suggestion,
