@@ -22,10 +22,12 @@ from __future__ import annotations
 import pickle
 from array import array
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import whoosh
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.index import TOC
 from whoosh.system import _INT_SIZE, pack_uint
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
@@ -149,6 +151,14 @@ def date_values(leaf, fieldname: str = "date", fast: bool = True) -> np.ndarray:
         except AttributeError:  # an empty segment or another codec
             pass
     return np.array([reader[n] for n in range(count)] if count else [], dtype=np.uint64)
+
+
+def commit_time(folder, generation: int) -> float | None:
+    """When the commit ``generation`` of the index in ``folder`` was made (its table of contents)."""
+    try:
+        return (Path(folder) / TOC._filename("MAIN", generation)).stat().st_mtime
+    except OSError:  # a generation removed meanwhile
+        return None
 
 
 def deleted_docs(leaf) -> np.ndarray:

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 from whoosh.searching import Searcher
 
+from indexer import whoosh_w3
 from indexer.documents.metadata import TYPE_LABELS
 from indexer.index.build import CURRENT, open_index
 from indexer.index.schema import TEXT_FIELDS
@@ -74,6 +75,14 @@ class Engine:
             local.searcher = open_index(self.index_dir).searcher()
             local.pointed = pointed
         return local.searcher
+
+    def version(self) -> tuple[str, float]:
+        """The index as last committed: a tag that changes with every commit, and when it was made."""
+        searcher = self.searcher()
+        pointed = self._local.pointed or ""
+        generation = searcher.reader().generation()
+        made = whoosh_w3.commit_time(self.index_dir / pointed, generation)
+        return f"{pointed}:{generation}", made if made is not None else time.time()
 
     def arrays(self, searcher: Searcher | None = None) -> IndexArrays:
         return self.arrays_store.arrays(searcher or self.searcher())

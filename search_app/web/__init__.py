@@ -6,6 +6,8 @@
                (``accounts``, ``audit``, ``reindex``)
 * ``params``   request parameters -> SearchRequest, and the links that change one of them
 * ``errors``   Vietnamese pages and JSON errors, never a stack trace
+* ``caching``  ETag / Last-Modified from the index version, Cache-Control per route, 304s;
+               answers are compressed (brotli or gzip) by Flask-Compress
 * ``server``   gunicorn, one process per core
 
 Views only parse the request, ask the engine and render.
@@ -20,6 +22,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request
 from flask.sessions import SecureCookieSessionInterface
+from flask_compress import Compress
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from indexer.documents.limits import MAX_FILE_BYTES
@@ -70,6 +73,20 @@ def create_app(settings: Settings | None = None, config: Mapping | None = None) 
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SECRET_KEY=settings.secret_key or _secret_key(settings.data),
+        # brotli for browsers, gzip for every other client; small answers are sent as they are
+        COMPRESS_ALGORITHM=["br", "gzip"],
+        COMPRESS_ALGORITHM_STREAMING=["br", "deflate"],
+        COMPRESS_MIMETYPES=[
+            "text/html",
+            "text/css",
+            "text/javascript",
+            "application/javascript",
+            "application/json",
+            "application/atom+xml",
+            "application/opensearchdescription+xml",
+            "application/manifest+json",
+            "image/svg+xml",
+        ],
     )
     if settings.base_url:
         # links are made from the configured address, and a request for another host is refused
@@ -79,6 +96,8 @@ def create_app(settings: Settings | None = None, config: Mapping | None = None) 
     app.session_interface = _SessionInterface()
     if settings.proxy_hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)
+    # registered first, so it runs after the other hooks and compresses what they finished
+    Compress(app)
     app.after_request(_security_headers)
     app.jinja_env.globals["absolute"] = absolute
     app.extensions["settings"] = settings
@@ -88,7 +107,7 @@ def create_app(settings: Settings | None = None, config: Mapping | None = None) 
 
     from flask_wtf.csrf import CSRFProtect
 
-    from search_app.web import api, errors, pages, staff
+    from search_app.web import api, caching, errors, pages, staff
     from search_app.web.reindex import Reindexer
 
     _finish_staff_changes(app, settings)
@@ -106,6 +125,7 @@ def create_app(settings: Settings | None = None, config: Mapping | None = None) 
     app.register_blueprint(api.bp)
     app.register_blueprint(staff.bp)
     errors.register(app)
+    caching.register(app)
     return app
 
 

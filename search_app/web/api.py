@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request, url_for
+from flask import Blueprint, jsonify, request, session, url_for
+from flask_wtf.csrf import validate_csrf
+from wtforms import ValidationError
 
 from indexer.index import ingest
 from indexer.index.build import IndexBusy
@@ -10,7 +12,7 @@ from search_app.engine import QueryError
 from search_app.web import absolute, accounts, audit, base_url, engine, settings
 from search_app.web.errors import error_response
 from search_app.web.openapi import openapi_document
-from search_app.web.params import request_from_args
+from search_app.web.params import request_from_args, toggle_url, url_with
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -25,7 +27,16 @@ def api_search():
     body = result.to_json()
     for hit in body["hits"]:
         hit["url"] = hit["url"] or absolute(url_for("pages.document", doc_id=hit["id"]))
-    return jsonify(body)
+    here = url_for("api.api_search")
+    for values in body["facets"].values():
+        for value in values:
+            # the page's link for this value, asking the API
+            value["toggle_url"] = absolute(toggle_url(request.args, value["param"], value["value"], here))
+    page = result.request.page
+    body["next_url"] = absolute(url_with(request.args, here, page=page + 1)) if page < result.pages else None
+    body["prev_url"] = absolute(url_with(request.args, here, page=page - 1)) if page > 1 else None
+    links = [f'<{body[key]}>; rel="{rel}"' for key, rel in (("next_url", "next"), ("prev_url", "prev")) if body[key]]
+    return jsonify(body), 200, {"Link": ", ".join(links)} if links else {}
 
 
 @bp.get("/documents/<path:doc_id>")
@@ -40,14 +51,25 @@ def api_document(doc_id: str):
 
 
 def _token_user() -> str | None:
+    """Who sends a change: a bearer token's owner, or a signed-in staff member whose page sent
+    its CSRF token in X-CSRFToken (a cookie alone never suffices: another site can send it)."""
     header = request.headers.get("Authorization", "")
-    if not header.startswith("Bearer "):
-        return None
-    return accounts.token_owner(settings().data, header[7:].strip())
+    if header.startswith("Bearer "):
+        return accounts.token_owner(settings().data, header[7:].strip())
+    if session.get("staff") and request.headers.get("X-CSRFToken"):
+        try:
+            validate_csrf(request.headers["X-CSRFToken"])
+        except ValidationError:
+            return None
+        user = accounts.session_user(settings().data, session.get("sid", ""))
+        return user if user == session.get("staff") else None
+    return None
 
 
 def _auth_error():
-    response, status = error_response(401, "Cần token hợp lệ: Authorization: Bearer <token>.")
+    response, status = error_response(
+        401, "Cần token hợp lệ (Authorization: Bearer <token>) hoặc phiên đăng nhập quản trị kèm X-CSRFToken."
+    )
     return response, status, {"WWW-Authenticate": "Bearer"}
 
 

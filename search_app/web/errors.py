@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from indexer.index.build import IndexMissing
 
@@ -34,7 +34,10 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         message = exc.description if getattr(exc, "vietnamese", False) else None
-        return error_response(exc.code or 500, message)
+        response, status = error_response(exc.code or 500, message)
+        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+            return response, status, {"Allow": ", ".join(exc.valid_methods)}
+        return response, status
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc):

@@ -1,132 +1,327 @@
-"""The OpenAPI 3.1 description of the public JSON API."""
+"""The OpenAPI 3.1 description of the public JSON API: every /api route, both ways to sign a
+change (a bearer token, or a staff session with its CSRF token), and the one error shape."""
 
 from __future__ import annotations
 
-from search_app.engine.request import MAX_PER_PAGE, SORTS
+from indexer.documents.extract import EDITABLE
+from indexer.documents.metadata import DOC_TYPES, NEWS
+from search_app.engine.request import MAX_PAGE, MAX_PER_PAGE, SORTS
 
 _LIST = {"type": "array", "items": {"type": "string"}}
+_NULLABLE = {"type": ["string", "null"]}
+_URL = {"type": "string", "format": "uri"}
+_JSON = "application/json"
 
 
-def _param(name: str, description: str, schema: dict | None = None) -> dict:
+def _query(name: str, description: str, schema: dict | None = None) -> dict:
+    return {"name": name, "in": "query", "required": False, "description": description, "schema": schema or {}}
+
+
+def _ref(kind: str, name: str) -> dict:
+    return {"$ref": f"#/components/{kind}/{name}"}
+
+
+def _json(description: str, schema: dict, headers: dict | None = None) -> dict:
+    response = {"description": description, "content": {_JSON: {"schema": schema}}}
+    if headers:
+        response["headers"] = headers
+    return response
+
+
+def _error(description: str) -> dict:
+    return _json(description, _ref("schemas", "Error"))
+
+
+_ID = {"name": "id", "in": "path", "required": True, "description": "Mã tài liệu", "schema": {"type": "string"}}
+_CACHED = {
+    "ETag": {"description": "Đổi khi chỉ mục được cập nhật", "schema": {"type": "string"}},
+    "Last-Modified": {"description": "Lần cập nhật chỉ mục gần nhất", "schema": {"type": "string"}},
+    "Cache-Control": {"schema": {"type": "string"}},
+}
+_SIGNED = [{"bearerToken": []}, {"staffSession": []}]
+
+
+def _search() -> dict:
     return {
-        "name": name,
-        "in": "query",
-        "required": False,
-        "description": description,
-        "schema": schema or {"type": "string"},
+        "get": {
+            "operationId": "search",
+            "summary": "Tìm kiếm",
+            "description": "Cùng cách tìm với trang web: có dấu hoặc không dấu, chữ viết tắt, số hiệu văn bản.",
+            "parameters": [
+                _query("q", "Câu tìm kiếm; rỗng để duyệt tài liệu mới nhất", {"type": "string"}),
+                _query("unit", "Đơn vị (lặp lại để chọn nhiều, kết hợp HOẶC)", _LIST),
+                _query("type", "Loại văn bản (lặp lại để chọn nhiều)", _LIST),
+                _query("year", "Năm YYYY (lặp lại để chọn nhiều)", _LIST),
+                _query("month", "Tháng YYYY-MM (lặp lại để chọn nhiều)", _LIST),
+                _query("from", "Từ ngày YYYY-MM-DD", {"type": "string", "format": "date"}),
+                _query("to", "Đến ngày YYYY-MM-DD", {"type": "string", "format": "date"}),
+                _query("sort", "Sắp xếp", {"type": "string", "enum": list(SORTS), "default": "relevance"}),
+                _query("page", "Trang, từ 1", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}),
+                _query(
+                    "per_page",
+                    "Số kết quả mỗi trang",
+                    {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 10},
+                ),
+            ],
+            "responses": {
+                "200": _json(
+                    "Kết quả",
+                    _ref("schemas", "Results"),
+                    {
+                        **_CACHED,
+                        "Link": {
+                            "description": 'Trang sau và trang trước: <url>; rel="next", <url>; rel="prev"',
+                            "schema": {"type": "string"},
+                        },
+                    },
+                ),
+                "304": _ref("responses", "NotModified"),
+                "400": _error("Tham số không hợp lệ"),
+                "405": _ref("responses", "MethodNotAllowed"),
+                "503": _error("Chưa có chỉ mục"),
+            },
+        }
+    }
+
+
+def _documents() -> dict:
+    return {
+        "post": {
+            "operationId": "addDocument",
+            "summary": "Thêm một tài liệu",
+            "description": "Một tài liệu dạng JSON (tiêu đề, nội dung, thông tin) hoặc một tệp tải lên "
+            "(.md, .txt, .html, .docx, .pdf) kèm các trường thông tin. Được lập chỉ mục ngay.",
+            "security": _SIGNED,
+            "parameters": [_ref("parameters", "CSRFToken")],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    _JSON: {"schema": _ref("schemas", "NewDocument")},
+                    "multipart/form-data": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["file"],
+                            "properties": {
+                                "file": {"type": "string", "format": "binary"},
+                                **{name: {"type": "string"} for name in EDITABLE},
+                            },
+                        }
+                    },
+                },
+            },
+            "responses": {
+                "201": _json(
+                    "Đã thêm và lập chỉ mục",
+                    _ref("schemas", "Document"),
+                    {"Location": {"description": "Địa chỉ API của tài liệu", "schema": {"type": "string"}}},
+                ),
+                "400": _error("Tài liệu không hợp lệ"),
+                "401": _ref("responses", "Unauthorized"),
+                "409": _error("Chỉ mục đang bận (một lần lập chỉ mục khác đang chạy)"),
+                "413": _error("Tệp quá lớn"),
+            },
+        }
+    }
+
+
+def _document() -> dict:
+    return {
+        "get": {
+            "operationId": "getDocument",
+            "summary": "Một tài liệu",
+            "parameters": [_ID],
+            "responses": {
+                "200": _json("Tài liệu", _ref("schemas", "Document"), _CACHED),
+                "304": _ref("responses", "NotModified"),
+                "404": _error("Không có tài liệu này"),
+            },
+        },
+        "delete": {
+            "operationId": "removeDocument",
+            "summary": "Gỡ một tài liệu khỏi kho và chỉ mục",
+            "security": _SIGNED,
+            "parameters": [_ID, _ref("parameters", "CSRFToken")],
+            "responses": {
+                "204": {"description": "Đã gỡ"},
+                "401": _ref("responses", "Unauthorized"),
+                "404": _error("Không có tài liệu này"),
+                "409": _error("Không gỡ được lúc này (chỉ mục đang bận, hoặc tệp chứa nhiều tài liệu)"),
+            },
+        },
+    }
+
+
+def _schemas() -> dict:
+    types = {"type": "string", "description": "Loại văn bản", "examples": [*DOC_TYPES, NEWS]}
+    facet_value = {
+        "type": "object",
+        "required": ["value", "label", "count", "selected", "param", "toggle_url"],
+        "properties": {
+            "value": {"type": "string"},
+            "label": {"type": "string"},
+            "count": {"type": "integer", "minimum": 0},
+            "selected": {"type": "boolean"},
+            "param": {"type": "string", "enum": ["year", "month", "unit", "type"]},
+            "toggle_url": {
+                **_URL,
+                "description": "Chọn hoặc bỏ chọn giá trị này: cùng tham số với liên kết trên trang web",
+            },
+        },
+    }
+    return {
+        "Error": {
+            "type": "object",
+            "required": ["error"],
+            "properties": {
+                "error": {
+                    "type": "object",
+                    "required": ["status", "message"],
+                    "properties": {
+                        "status": {"type": "integer", "description": "Mã trạng thái HTTP"},
+                        "message": {"type": "string", "description": "Lời giải thích bằng tiếng Việt"},
+                    },
+                }
+            },
+        },
+        "Hit": {
+            "type": "object",
+            "required": ["id", "title", "date", "unit", "type", "numbers", "score", "snippet", "url"],
+            "properties": {
+                "id": {"type": "string"},
+                "title": {"type": "string"},
+                "date": {"type": ["string", "null"], "format": "date"},
+                "unit": _NULLABLE,
+                "type": types,
+                "numbers": _LIST,
+                "score": {"type": "number"},
+                "snippet": {"type": "string", "description": "HTML; chỗ khớp nằm trong <mark>"},
+                "url": {**_URL, "description": "Nguồn gốc, hoặc trang tài liệu trên trang này"},
+            },
+        },
+        "FacetValue": facet_value,
+        "Results": {
+            "type": "object",
+            "required": ["total", "page", "per_page", "sort", "hits", "facets", "next_url", "prev_url"],
+            "properties": {
+                "total": {"type": "integer", "minimum": 0},
+                "page": {"type": "integer", "minimum": 1},
+                "per_page": {"type": "integer", "minimum": 1},
+                "sort": {
+                    "type": "string",
+                    "enum": list(SORTS),
+                    "description": "Thứ tự thực sự áp dụng (không có từ khoá: mới nhất)",
+                },
+                "took_ms": {"type": "number"},
+                "hits": {"type": "array", "items": _ref("schemas", "Hit")},
+                "facets": {
+                    "type": "object",
+                    "properties": {
+                        k: {"type": "array", "items": _ref("schemas", "FacetValue")} for k in ("date", "unit", "type")
+                    },
+                },
+                "suggestion": _NULLABLE,
+                "relaxed": {"type": "boolean", "description": "Không tài liệu nào chứa đủ các từ; đây là kết quả gần"},
+                "next_url": {"type": ["string", "null"], "format": "uri"},
+                "prev_url": {"type": ["string", "null"], "format": "uri"},
+            },
+        },
+        "NewDocument": {
+            "type": "object",
+            "required": ["title", "body"],
+            "properties": {
+                "title": {"type": "string"},
+                "body": {"type": "string"},
+                "date": {"type": "string", "format": "date"},
+                "unit": {"type": "string"},
+                "type": types,
+                "number": {"type": "string", "examples": ["15/KH-LĐLĐ"]},
+                "url": _URL,
+                "author": {"type": "string"},
+                "id": {"type": "string"},
+            },
+        },
+        "Document": {
+            "type": "object",
+            "required": ["id", "title", "body"],
+            "properties": {
+                "id": {"type": "string"},
+                "title": {"type": "string"},
+                "body": {"type": "string"},
+                "date": {"type": ["string", "null"], "format": "date"},
+                "unit": _NULLABLE,
+                "type": types,
+                "number": _NULLABLE,
+                "numbers": _LIST,
+                "terms": _LIST,
+                "congresses": _LIST,
+                "url": {"type": ["string", "null"], "format": "uri"},
+                "tags": _LIST,
+                "author": _NULLABLE,
+                "captions": _LIST,
+                "added": {"type": ["string", "null"], "format": "date-time", "description": "Khi được thêm"},
+                "changed": {"type": ["string", "null"], "format": "date-time", "description": "Lần sửa gần nhất"},
+                "page_url": {**_URL, "description": "Trang tài liệu trên trang này"},
+            },
+        },
     }
 
 
 def openapi_document(server: str) -> dict:
-    error = {"$ref": "#/components/schemas/Error"}
     return {
         "openapi": "3.1.0",
         "info": {
             "title": "tracuu API",
             "version": "1",
-            "description": "Tra cứu văn bản, tin tức Công đoàn (có dấu hoặc không dấu).",
+            "description": "Tra cứu văn bản, tin tức Công đoàn (có dấu hoặc không dấu). Đọc không cần đăng nhập; "
+            "thêm và gỡ tài liệu cần token của cán bộ quản trị (tracuu token add) hoặc phiên đăng nhập quản trị.",
         },
         "servers": [{"url": server}],
         "paths": {
-            "/api/search": {
+            "/api/search": _search(),
+            "/api/documents": _documents(),
+            "/api/documents/{id}": _document(),
+            "/api/openapi.json": {
                 "get": {
-                    "summary": "Tìm kiếm",
-                    "parameters": [
-                        _param("q", "Câu tìm kiếm; rỗng để duyệt tài liệu mới nhất"),
-                        _param("unit", "Đơn vị (lặp lại để chọn nhiều, kết hợp OR)", _LIST),
-                        _param("type", "Loại văn bản (lặp lại để chọn nhiều)", _LIST),
-                        _param("year", "Năm YYYY (lặp lại để chọn nhiều)", _LIST),
-                        _param("month", "Tháng YYYY-MM (lặp lại để chọn nhiều)", _LIST),
-                        _param("from", "Từ ngày YYYY-MM-DD", {"type": "string", "format": "date"}),
-                        _param("to", "Đến ngày YYYY-MM-DD", {"type": "string", "format": "date"}),
-                        _param("sort", "Sắp xếp", {"type": "string", "enum": list(SORTS)}),
-                        _param("page", "Trang, từ 1", {"type": "integer", "minimum": 1}),
-                        _param(
-                            "per_page",
-                            "Số kết quả mỗi trang",
-                            {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
-                        ),
-                    ],
-                    "responses": {
-                        "200": {
-                            "description": "Kết quả",
-                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Results"}}},
-                        },
-                        "400": {
-                            "description": "Tham số không hợp lệ",
-                            "content": {"application/json": {"schema": error}},
-                        },
-                    },
-                }
-            },
-            "/api/documents/{id}": {
-                "get": {
-                    "summary": "Một tài liệu",
-                    "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
-                    "responses": {
-                        "200": {
-                            "description": "Tài liệu",
-                            "content": {"application/json": {"schema": {"type": "object"}}},
-                        },
-                        "404": {"description": "Không có", "content": {"application/json": {"schema": error}}},
-                    },
+                    "operationId": "openapi",
+                    "summary": "Tài liệu mô tả API này (OpenAPI 3.1)",
+                    "responses": {"200": _json("Tài liệu OpenAPI", {"type": "object"}, _CACHED)},
                 }
             },
         },
         "components": {
-            "schemas": {
-                "Error": {
-                    "type": "object",
-                    "properties": {
-                        "error": {
-                            "type": "object",
-                            "properties": {"status": {"type": "integer"}, "message": {"type": "string"}},
-                        }
-                    },
+            "schemas": _schemas(),
+            "securitySchemes": {
+                "bearerToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "Token của cán bộ quản trị, tạo bằng `tracuu token add <tên>`",
                 },
-                "Hit": {
-                    "type": "object",
-                    "properties": {
-                        "id": {"type": "string"},
-                        "title": {"type": "string"},
-                        "date": {"type": ["string", "null"], "format": "date"},
-                        "unit": {"type": ["string", "null"]},
-                        "type": {"type": "string"},
-                        "numbers": _LIST,
-                        "score": {"type": "number"},
-                        "snippet": {"type": "string", "description": "HTML; matches inside <mark>"},
-                        "url": {"type": "string"},
-                    },
+                "staffSession": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": "session",
+                    "description": "Phiên đăng nhập quản trị của trình duyệt; cần kèm X-CSRFToken của trang",
                 },
-                "FacetValue": {
-                    "type": "object",
-                    "properties": {
-                        "value": {"type": "string"},
-                        "label": {"type": "string"},
-                        "count": {"type": "integer"},
-                        "selected": {"type": "boolean"},
-                        "param": {"type": "string"},
-                    },
+            },
+            "parameters": {
+                "CSRFToken": {
+                    "name": "X-CSRFToken",
+                    "in": "header",
+                    "required": False,
+                    "description": "Bắt buộc khi dùng phiên đăng nhập (staffSession): mã CSRF của trang quản trị",
+                    "schema": {"type": "string"},
+                }
+            },
+            "responses": {
+                "NotModified": {"description": "Không đổi từ lần trước (If-None-Match / If-Modified-Since)"},
+                "Unauthorized": {
+                    **_error("Cần token hợp lệ hoặc phiên đăng nhập quản trị"),
+                    "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}},
                 },
-                "Results": {
-                    "type": "object",
-                    "properties": {
-                        "total": {"type": "integer"},
-                        "page": {"type": "integer"},
-                        "per_page": {"type": "integer"},
-                        "took_ms": {"type": "number"},
-                        "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
-                        "facets": {
-                            "type": "object",
-                            "properties": {
-                                k: {"type": "array", "items": {"$ref": "#/components/schemas/FacetValue"}}
-                                for k in ("date", "unit", "type")
-                            },
-                        },
-                        "suggestion": {"type": ["string", "null"]},
-                        "relaxed": {"type": "boolean"},
-                    },
+                "MethodNotAllowed": {
+                    **_error("Phương thức không được hỗ trợ"),
+                    "headers": {"Allow": {"description": "Các phương thức được nhận", "schema": {"type": "string"}}},
                 },
-            }
+            },
         },
     }

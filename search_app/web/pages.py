@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
-from flask import Blueprint, Response, render_template, request, url_for
+from flask import Blueprint, Response, current_app, render_template, request, send_from_directory, url_for
 from markupsafe import Markup
 
 from indexer.documents.metadata import TYPE_LABELS
@@ -89,6 +90,31 @@ def document(doc_id: str):
         type_label=TYPE_LABELS.get(doc.get("type") or "", doc.get("type")),
         related=engine().related(doc_id),
     )
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """For clients that ask for the icon without reading the page's <link rel="icon">."""
+    return send_from_directory(current_app.static_folder, "favicon.svg", mimetype="image/svg+xml")
+
+
+@bp.get("/manifest.webmanifest")
+def manifest():
+    body = {
+        "name": "Tra cứu văn bản Công đoàn",
+        "short_name": "Tra cứu CĐ",
+        "description": "Tra cứu văn bản, nghị quyết, kế hoạch, hướng dẫn và tin tức Công đoàn",
+        "lang": "vi",
+        "start_url": url_for("pages.index"),
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#f7f8fa",
+        "theme_color": "#b3121f",
+        "icons": [
+            {"src": url_for("static", filename="favicon.svg"), "sizes": "any", "type": "image/svg+xml"},
+        ],
+    }
+    return Response(json.dumps(body, ensure_ascii=False), mimetype="application/manifest+json")
 
 
 @bp.get("/opensearch.xml")
