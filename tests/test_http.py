@@ -214,4 +214,7 @@ def test_a_staff_session_can_use_the_api_with_its_csrf_token_only(tmp_path):
     token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
     added = client.post("/api/documents", json=new, headers={"X-CSRFToken": token})
     assert added.status_code == 201
+    doc = client.get("/api/openapi.json").get_json()
+    assert not list(_schema(doc, "Document").iter_errors(added.get_json()))
+    assert added.get_json()["added"] and added.get_json()["page_url"].endswith(added.get_json()["id"])
     assert client.get("/api/search?q=lich+hop+ban+thuong+vu").get_json()["hits"][0]["title"] == new["title"]

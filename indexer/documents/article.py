@@ -46,6 +46,10 @@ class Article:
     author: str | None = None
     captions: list[str] = field(default_factory=list)
     source: str = ""  # the file it was read from
+    # when the index first took it in, and when what it shows last changed (UTC, ISO 8601);
+    # set by the build, not part of the content
+    added: str | None = None
+    changed: str | None = None
 
     def bounded(self) -> Article:
         """The article within the limits: fields cut, a web address or none; TooCostly for too much text."""
@@ -65,7 +69,8 @@ class Article:
     def content_hash(self) -> str:
         """Changes whenever anything that is indexed or shown changes."""
         data = self.to_dict()
-        data.pop("source")
+        for name in ("source", "added", "changed"):
+            data.pop(name)
         blob = json.dumps(data, ensure_ascii=False, sort_keys=True)
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 

@@ -24,7 +24,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import filelock
@@ -34,8 +34,8 @@ from whoosh.index import Index
 from indexer.documents.article import Article, ReadError
 from indexer.documents.extract import read_sources
 from indexer.index.schema import build_schema
-from indexer.index.workers import segment_writer, write_segments
-from indexer.text.analysis import presegment
+from indexer.index.workers import REPORT_EVERY, segment_writer, shares, write_segments
+from indexer.text.analysis import load_segmenter, presegment
 from indexer.text.normalise import fold_accents
 
 CURRENT = "current"
@@ -151,6 +151,9 @@ def prepare(article: Article) -> dict:
         "hash": article.content_hash,
         "doc": article.to_dict(),
     }
+    for name in ("added", "changed"):
+        if getattr(article, name):
+            fields[name] = datetime.fromisoformat(getattr(article, name)).replace(tzinfo=None)
     if article.unit:
         fields["unit"] = article.unit
     if article.date:
@@ -160,11 +163,19 @@ def prepare(article: Article) -> dict:
     return fields
 
 
-def _existing(ix: Index) -> dict[str, tuple[str, str]]:
-    """id -> (hash, source) for every document of the index."""
+def _existing(ix: Index) -> dict[str, tuple[str, str, str | None, str | None]]:
+    """id -> (hash, source, added, changed) for every document of the index."""
     with ix.reader() as reader:
         ids, hashes, sources = (reader.column_reader(name) for name in ("id", "hash", "source"))
-        return {ids[n]: (hashes[n], sources[n]) for n in reader.all_doc_ids()}
+        times = [reader.column_reader(name) if name in ix.schema else None for name in ("added", "changed")]
+        return {
+            ids[n]: (hashes[n], sources[n], *(_iso(column[n]) if column is not None else None for column in times))
+            for n in reader.all_doc_ids()
+        }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if isinstance(moment, datetime) and moment.year > 1 else None
 
 
 def _under(path: str, roots: list[Path]) -> bool:
@@ -206,6 +217,7 @@ def build_index(
     progress: Callable[[int], None] | None = None,
     on_total: Callable[[int], None] | None = None,
     remove_missing: bool = False,
+    on_phase: Callable[[str], None] | None = None,
 ) -> BuildReport:
     """Add new and changed documents of ``sources``, remove those gone from them; commit once.
 
@@ -214,6 +226,11 @@ def build_index(
     as when staff delete a file.
     ``wait`` is how long to wait for another build to finish before raising IndexBusy.
     ``on_total`` is told how many documents will be segmented, ``progress`` each one done.
+    ``on_phase`` is told when each phase starts, so a person waiting knows what the build is doing:
+    "read" (reading the sources and planning; again if a commit came in meanwhile), "wait" (for
+    another build's lock), "load" (pyvi's model), "segment" (``progress`` counts it), "write"
+    (worker processes writing their last segments) and "commit"; with nothing to segment,
+    "read" then "commit".
     ``workers`` processes (default: one per core) index a large change, each writing a new
     segment whenever its postings pass ``pool_mb`` megabytes.
     """
@@ -229,20 +246,50 @@ def build_index(
         raise IndexBusy(BUSY)
     # the sources are read before the lock is taken: a slow or hostile file never holds up
     # another build or a staff change; the plan is made again if a commit came in between
+    _phase(on_phase, "read")
     plan = _plan(sources, index_dir, rebuild)
+    if on_phase and wait and lock_is_held(index_dir / LOCK):
+        on_phase("wait")
     try:
         lock.acquire(timeout=wait)
     except filelock.Timeout:
         raise IndexBusy(BUSY) from None
     try:
         if plan.version != _version(index_dir):
+            _phase(on_phase, "read")
             plan = _plan(sources, index_dir, rebuild)
-        return _apply(plan, index_dir, workers, pool_mb, progress, on_total, started)
+        return _apply(plan, index_dir, workers, pool_mb, progress, on_total, started, on_phase)
     finally:
         lock.release()
 
 
 BUSY = "Một lần lập chỉ mục khác đang chạy trên thư mục này; hãy thử lại sau."
+
+
+def _phase(on_phase: Callable[[str], None] | None, name: str) -> None:
+    if on_phase:
+        on_phase(name)
+
+
+def _telling_write(todo: list[Article], workers: int, progress, on_phase):
+    """``progress`` for the worker processes, also saying "write" once every worker has segmented its share.
+
+    A worker reports every REPORT_EVERY documents and the rest of its share only once its last
+    segment is written: when the full reports of every share are in, what is left is writing
+    (give or take a report, as the count is not told apart by worker).
+    """
+    before_writing = sum(len(share) - len(share) % REPORT_EVERY for share in shares(todo, workers))
+    done = 0
+
+    def counted(n: int) -> None:
+        nonlocal done
+        if progress:
+            progress(n)
+        if done < before_writing <= done + n:
+            on_phase("write")
+        done += n
+
+    return counted
 
 
 def lock_is_held(lock_file: Path) -> bool:
@@ -271,7 +318,7 @@ class _Plan:
     version: tuple
     fresh: bool
     previous: Path | None
-    existing: dict[str, tuple[str, str]]
+    existing: dict[str, tuple]
     roots: list[Path]
     todo: list[Article]
     gone: list[str]
@@ -289,7 +336,10 @@ def _plan(sources, index_dir: Path, rebuild: bool) -> _Plan:
     version = _version(index_dir)
     previous = version[0]
     fresh = rebuild or previous is None or not schema_is_current(previous)
-    existing = {} if fresh else _existing(whoosh_index.open_dir(str(previous)))
+    # a rebuild starts a new index, yet keeps when each document was first taken in
+    history = _existing(whoosh_index.open_dir(str(previous))) if previous else {}
+    existing = {} if fresh else history
+    now = _iso(datetime.now(UTC).replace(tzinfo=None))
 
     roots = [Path(s).resolve() for s in sources]
     seen: set[str] = set()
@@ -298,7 +348,11 @@ def _plan(sources, index_dir: Path, rebuild: bool) -> _Plan:
     for item in read_sources(roots):
         if isinstance(item, ReadError):
             path = Path(item.path.split(":")[0])
-            if path in roots and not path.exists() and any(_under(src, [path]) for _h, src in existing.values()):
+            if (
+                path in roots
+                and not path.exists()
+                and any(_under(src, [path]) for _h, src, *_times in existing.values())
+            ):
                 continue  # a removed file: its documents go below
             report.errors.append(item)
             failed_paths.append(path)
@@ -311,6 +365,9 @@ def _plan(sources, index_dir: Path, rebuild: bool) -> _Plan:
         if old and old[0] == item.content_hash and old[1] == item.source:
             report.unchanged += 1
             continue
+        past = history.get(item.id)
+        item.added = (past and past[2]) or now
+        item.changed = past[3] if past and past[0] == item.content_hash and past[3] else now
         todo.append(item)
         if old:
             report.updated += 1
@@ -319,14 +376,14 @@ def _plan(sources, index_dir: Path, rebuild: bool) -> _Plan:
 
     gone = [
         doc_id
-        for doc_id, (_hash, source) in existing.items()
+        for doc_id, (_hash, source, *_times) in existing.items()
         if doc_id not in seen and _under(source, roots) and not _under(source, failed_paths)
     ]
     report.removed = len(gone)
     return _Plan(version, fresh, previous, existing, roots, todo, gone, report)
 
 
-def _apply(plan: _Plan, index_dir: Path, workers, pool_mb, progress, on_total, started) -> BuildReport:
+def _apply(plan: _Plan, index_dir: Path, workers, pool_mb, progress, on_total, started, on_phase=None) -> BuildReport:
     fresh, previous, existing, todo, report = plan.fresh, plan.previous, plan.existing, plan.todo, plan.report
     generation = _new_generation(index_dir) if fresh else previous
     _remove_stale_generations(index_dir, keep={p.resolve() for p in (generation, previous) if p})
@@ -340,11 +397,18 @@ def _apply(plan: _Plan, index_dir: Path, workers, pool_mb, progress, on_total, s
     try:
         for doc_id in plan.gone:
             writer.delete_by_term("id", doc_id)
+        if todo and on_phase:
+            on_phase("load")
+            load_segmenter()  # loaded here rather than by the first document, so the phase is seen
+            on_phase("segment")
         if len(todo) >= INLINE_LIMIT:
             for article in todo:
                 if article.id in existing:
                     writer.delete_by_term("id", article.id)
-            writer.commit_with(write_segments(generation, todo, prepare, workers, pool_mb, progress))
+            told = _telling_write(todo, workers, progress, on_phase) if on_phase else progress
+            segments = write_segments(generation, todo, prepare, workers, pool_mb, told)
+            _phase(on_phase, "commit")
+            writer.commit_with(segments)
         else:
             for article in todo:
                 fields = prepare(article)
@@ -354,6 +418,7 @@ def _apply(plan: _Plan, index_dir: Path, workers, pool_mb, progress, on_total, s
                     writer.update_document(**fields)
                 if progress:
                     progress(1)
+            _phase(on_phase, "commit")
             writer.commit()
     except BaseException:
         writer.cancel()

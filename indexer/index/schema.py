@@ -49,6 +49,9 @@ def build_schema() -> fields.Schema:
         # bookkeeping for incremental builds, read as columns without loading stored text
         source=fields.ID(sortable=True),
         hash=fields.ID(sortable=True),
+        # when a document was first indexed (the feed's order) and when it last changed
+        added=fields.DATETIME(sortable=True),
+        changed=fields.DATETIME(sortable=True),
         # what results and the document page show
         doc=fields.STORED(),
     )

@@ -68,7 +68,7 @@ class _Shared:
         self.live = live
         self.columns: dict[str, tuple[np.ndarray, list[str]]] = {}
         self.lengths: dict[str, np.ndarray] = {}
-        self.dates: np.ndarray | None = None
+        self.dates: dict[str, np.ndarray] = {}
 
 
 class IndexArrays:
@@ -211,19 +211,21 @@ class IndexArrays:
         wanted = set(values)
         return np.array([n for n, label in enumerate(labels) if label in wanted], dtype=np.int32)
 
-    def dates(self) -> np.ndarray:
-        """The sortable form of each document's date (see ``date_key``)."""
-        if self._shared.dates is None:
-            parts = [self._leaf_dates(leaf) for leaf, _ in self.leaves]
-            self._shared.dates = np.concatenate(parts) if parts else np.empty(0, np.uint64)
-        return self._shared.dates
+    def dates(self, fieldname: str = "date") -> np.ndarray:
+        """The sortable form of each document's date, or of when it was ``added`` (see ``date_key``)."""
+        found = self._shared.dates.get(fieldname)
+        if found is None:
+            parts = [self._leaf_dates(leaf, fieldname) for leaf, _ in self.leaves]
+            found = np.concatenate(parts) if parts else np.empty(0, np.uint64)
+            self._shared.dates[fieldname] = found
+        return found
 
-    def _leaf_dates(self, leaf):
+    def _leaf_dates(self, leaf, fieldname: str):
         def read():
-            values = whoosh_w3.date_values(leaf, "date", self._fast)
+            values = whoosh_w3.date_values(leaf, fieldname, self._fast)
             return values, values.nbytes
 
-        return self._cached(("d", whoosh_w3.segment_key(leaf)), read)
+        return self._cached(("d", whoosh_w3.segment_key(leaf), fieldname), read)
 
     def date_key(self, value) -> np.uint64:
         return np.uint64(self.searcher.schema["date"].to_column_value(value))

@@ -30,7 +30,7 @@ from search_app.engine.evaluate import evaluate
 from search_app.engine.highlight import highlight, snippet
 from search_app.engine.lru import LRUCache
 from search_app.engine.query import ParsedQuery, QueryError, build_query, parse
-from search_app.engine.ranking import rank_by_date, rank_by_score
+from search_app.engine.ranking import rank_by_added, rank_by_date, rank_by_score
 from search_app.engine.request import SearchRequest
 from search_app.engine.results import Hit, SearchResult
 from search_app.engine.suggest import suggest
@@ -96,6 +96,7 @@ class Engine:
         for name in (*TEXT_FIELDS, "number", "numbers"):
             arrays.lengths(name)
         arrays.dates()
+        arrays.dates("added")
 
     def close(self) -> None:
         searcher = getattr(self._local, "searcher", None)
@@ -179,6 +180,8 @@ def _search(searcher: Searcher, arrays: IndexArrays, request: SearchRequest, sta
     offset = (request.page - 1) * request.per_page
     if request.sort == "relevance" and not parsed.empty:
         ranked, scores = rank_by_score(arrays, parsed, found.scores, matched, offset + request.per_page)
+    elif request.sort == "added":
+        ranked, scores = rank_by_added(arrays, matched), None
     else:
         ranked, scores = rank_by_date(arrays, matched, newest=request.sort != "oldest"), None
     hits = []
@@ -209,4 +212,6 @@ def _hit(doc: dict, score: float, parsed: ParsedQuery) -> Hit:
         url=doc.get("url"),
         snippet=snippet(doc.get("body", ""), sequences, prefixes),
         score=round(score, 4),
+        added=doc.get("added"),
+        changed=doc.get("changed"),
     )

@@ -51,6 +51,12 @@ def rank_by_score(
     )
 
 
+def rank_by_added(arrays: IndexArrays, matched: np.ndarray) -> np.ndarray:
+    """Most recently taken into the index first (ties by index order)."""
+    docs = np.flatnonzero(matched)
+    return docs[np.lexsort((docs, ~arrays.dates("added")[docs]))]
+
+
 def rank_by_date(arrays: IndexArrays, matched: np.ndarray, newest: bool) -> np.ndarray:
     """Dated documents first, then by date (ties by index order)."""
     docs = np.flatnonzero(matched)

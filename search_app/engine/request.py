@@ -9,7 +9,7 @@ from indexer.documents.metadata import resolve_type, resolve_unit
 from search_app.engine.query import QueryError
 
 # the orders a result list can take, with what a member reads for each
-SORTS = {"relevance": "Liên quan nhất", "newest": "Mới nhất", "oldest": "Cũ nhất"}
+SORTS = {"relevance": "Liên quan nhất", "newest": "Mới nhất", "oldest": "Cũ nhất", "added": "Mới đăng"}
 DEFAULT_SORT = "relevance"
 DEFAULT_PER_PAGE = 10
 MAX_PER_PAGE = 100

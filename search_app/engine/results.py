@@ -23,6 +23,8 @@ class Hit:
     url: str | None
     snippet: str
     score: float
+    added: str | None = None  # when the index took it in (UTC, ISO 8601)
+    changed: str | None = None  # when what it shows last changed
 
     def to_json(self) -> dict:
         return {
@@ -35,6 +37,8 @@ class Hit:
             "score": self.score,
             "snippet": self.snippet,
             "url": self.url,
+            "added": self.added,
+            "changed": self.changed,
         }
 
 

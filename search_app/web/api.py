@@ -96,8 +96,9 @@ def api_add_document():
     except IndexBusy as exc:
         return error_response(409, str(exc))
     audit.record(settings().data, user, "add", article.id, article.title, "API")
-    body = article.to_dict()
+    body = dict(engine().document(article.id) or article.to_dict())  # as indexed: with when it was added
     body.pop("source", None)
+    body["page_url"] = absolute(url_for("pages.document", doc_id=article.id))
     return jsonify(body), 201, {"Location": url_for("api.api_document", doc_id=article.id)}
 
 

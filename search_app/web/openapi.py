@@ -196,6 +196,8 @@ def _schemas() -> dict:
                 "score": {"type": "number"},
                 "snippet": {"type": "string", "description": "HTML; chỗ khớp nằm trong <mark>"},
                 "url": {**_URL, "description": "Nguồn gốc, hoặc trang tài liệu trên trang này"},
+                "added": {"type": ["string", "null"], "format": "date-time", "description": "Khi được thêm"},
+                "changed": {"type": ["string", "null"], "format": "date-time", "description": "Lần sửa gần nhất"},
             },
         },
         "FacetValue": facet_value,

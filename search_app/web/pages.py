@@ -127,20 +127,20 @@ def opensearch():
 def feed():
     args = request.args.copy()
     if "sort" not in args:
-        args["sort"] = "newest"
+        args["sort"] = "added"  # a reader learns of what is new here, whatever its date
     args.setdefault("per_page", "30")
     try:
         req = request_from_args(args)
         result = engine().search(req)
     except QueryError as exc:
         return error_response(400, str(exc))
-    updated = max((h.date for h in result.hits if h.date), default=None)
+    updated = max((h.changed for h in result.hits if h.changed), default=None)
     xml = render_template(
         "feed.xml",
         result=result,
         q=req.q,
         self_url=absolute(request.full_path.rstrip("?")),
         page_url=absolute(url_with(request.args, url_for("pages.index"))),
-        updated=(updated + "T00:00:00Z") if updated else datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        updated=updated or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     )
     return Response(xml, mimetype="application/atom+xml")
