@@ -114,9 +114,10 @@ def test_misspelled_query_gets_a_suggestion(client):
     [
         ({"from": "2020-13-45"}, "Ngày không hợp lệ"),
         ({"to": "hôm qua"}, "Ngày không hợp lệ"),
-        ({"per_page": "500"}, "per_page"),
+        ({"per_page": "500"}, "tối đa 100 kết quả"),
+        ({"from": "31/02/2024"}, "Ngày không hợp lệ"),
         ({"per_page": "0"}, "Số kết quả mỗi trang"),
-        ({"page": "abc"}, "số nguyên"),
+        ({"page": "abc"}, "Số trang phải là một số"),
         ({"page": "300", "q": "covid"}, "vượt quá"),
         ({"page": "99999"}, "Số trang phải"),
         ({"sort": "random"}, "sắp xếp"),

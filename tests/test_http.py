@@ -218,3 +218,25 @@ def test_a_staff_session_can_use_the_api_with_its_csrf_token_only(tmp_path):
     assert not list(_schema(doc, "Document").iter_errors(added.get_json()))
     assert added.get_json()["added"] and added.get_json()["page_url"].endswith(added.get_json()["id"])
     assert client.get("/api/search?q=lich+hop+ban+thuong+vu").get_json()["hits"][0]["title"] == new["title"]
+
+
+def test_dates_and_months_read_as_members_write_them(client):
+    iso = client.get("/api/search?q=cong+doan&from=2021-05-01&to=2023-12-31").get_json()["total"]
+    assert client.get("/api/search?q=cong+doan&from=1/5/2021&to=31/12/2023").get_json()["total"] == iso > 0
+    html = client.get("/?q=cong+doan&from=2021-05-01&year=2022&month=2022-03").get_data(as_text=True)
+    chips = re.findall(r'<ul class="chips".*?</ul>', html, re.S)[0]
+    assert "Từ ngày 01/05/2021" in chips and "Tháng 3/2022" in chips
+    assert "2021-05-01" not in re.sub(r'href="[^"]*"', "", chips)
+    for url, words in (("/?page=abc", "Số trang phải là một số"), ("/?from=32/13/2024", "ngày/tháng/năm")):
+        page = client.get(url).get_data(as_text=True)
+        assert words in page and "page" not in page.split("<main")[1].split("</main>")[0].replace("page=", "")
+
+
+def test_the_months_of_a_chosen_year_come_right_after_it(client):
+    body = client.get("/api/search?q=cong+doan&year=2021&year=2023").get_json()
+    values = [(v["param"], v["value"]) for v in body["facets"]["date"]]
+    for n, (param, value) in enumerate(values):
+        if param == "month":
+            year = next(v for p, v in reversed(values[:n]) if p == "year")
+            assert value.startswith(year + "-"), values
+    assert {v[:4] for p, v in values if p == "month"} == {"2021", "2023"}

@@ -18,6 +18,13 @@ from indexer.documents.metadata import TYPE_LABELS
 from search_app.engine.arrays import IndexArrays
 
 MONTH_LABELS = {f"{m:02d}": f"Tháng {m}" for m in range(1, 13)}
+
+
+def month_label(month: str) -> str:
+    """ "2024-05" as a member reads it: "Tháng 5/2024"."""
+    return f"{MONTH_LABELS.get(month[5:], month[5:])}/{month[:4]}"
+
+
 # what a member reads for each request parameter a facet value sets
 PARAM_LABELS = {"unit": "Đơn vị", "type": "Loại văn bản", "year": "Năm", "month": "Tháng"}
 
@@ -130,14 +137,18 @@ class DateFacet(Facet):
         years = {k: v for k, v in counts.get("year", {}).items() if k}
         for year in request.years:
             years.setdefault(year, 0)
-        out = [FacetValue(y, y, n, y in request.years, "year") for y, n in sorted(years.items(), reverse=True)]
         months = {k: v for k, v in counts.get("month", {}).items() if k and k[:4] in request.years}
         for month in request.months:
             months.setdefault(month, 0)
-        out += [
-            FacetValue(m, f"{MONTH_LABELS.get(m[5:], m[5:])}/{m[:4]}", n, m in request.months, "month")
-            for m, n in sorted(months.items())
-        ]
+        out = []
+        # each chosen year is followed by its months
+        for year, n in sorted(years.items(), reverse=True):
+            out.append(FacetValue(year, year, n, year in request.years, "year"))
+            out += [
+                FacetValue(m, month_label(m), count, m in request.months, "month")
+                for m, count in sorted(months.items())
+                if m[:4] == year
+            ]
         return out
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -38,7 +39,8 @@ class SearchRequest:
     def validate(self) -> None:
         """Raise QueryError (a message in Vietnamese) for requests that cannot be answered."""
         if self.sort not in SORTS:
-            raise QueryError(f"Cách sắp xếp không hợp lệ: chọn {', '.join(SORTS)}.")
+            choices = ", ".join(f"{key} ({label})" for key, label in SORTS.items())
+            raise QueryError(f"Cách sắp xếp không hợp lệ; chọn một trong: {choices}.")
         if not 1 <= self.per_page <= MAX_PER_PAGE:
             raise QueryError(f"Số kết quả mỗi trang phải từ 1 đến {MAX_PER_PAGE}.")
         if not 1 <= self.page <= MAX_PAGE:
@@ -47,12 +49,12 @@ class SearchRequest:
             raise QueryError("Ngày bắt đầu phải trước ngày kết thúc.")
         for year in self.years:
             if not (len(year) == 4 and year.isdigit()):
-                raise QueryError(f"Năm không hợp lệ: {year!r}.")
+                raise QueryError(f"Năm không hợp lệ: “{year[:20]}” (viết 4 chữ số, vd. 2024).")
         for month in self.months:
             if not (len(month) == 7 and month[4] == "-" and month[:4].isdigit() and month[5:].isdigit()):
-                raise QueryError(f"Tháng không hợp lệ: {month!r} (dạng YYYY-MM).")
+                raise QueryError(f"Tháng không hợp lệ: “{month[:20]}” (viết năm-tháng, vd. 2024-05).")
             if not 1 <= int(month[5:]) <= 12:
-                raise QueryError(f"Tháng không hợp lệ: {month!r}.")
+                raise QueryError(f"Tháng không hợp lệ: “{month[:20]}” (tháng từ 1 đến 12).")
 
     def canonical(self) -> SearchRequest:
         """The same request with units and types as the index spells them ("CĐVC", "NQ" -> names)."""
@@ -74,10 +76,19 @@ def _resolved(value: str, resolver) -> str:
 
 
 def parse_date(value: str | None) -> date | None:
-    """ISO date from a request parameter; QueryError when it is not one."""
+    """A date from a request parameter, as the date picker sends it (2024-05-31) or as a person
+    writes it (31/05/2024, 31-5-2024); QueryError when it is neither."""
     if not value:
         return None
+    text = value.strip()
     try:
-        return date.fromisoformat(value.strip())
+        return date.fromisoformat(text)
     except ValueError:
-        raise QueryError(f"Ngày không hợp lệ: {value!r} (dạng YYYY-MM-DD).") from None
+        pass
+    parts = re.fullmatch(r"(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})", text)
+    try:
+        if parts:
+            return date(int(parts[3]), int(parts[2]), int(parts[1]))
+    except ValueError:
+        pass
+    raise QueryError(f"Ngày không hợp lệ: “{text[:40]}” (viết ngày/tháng/năm, vd. 31/05/2024).") from None

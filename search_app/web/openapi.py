@@ -53,8 +53,8 @@ def _search() -> dict:
                 _query("type", "Loại văn bản (lặp lại để chọn nhiều)", _LIST),
                 _query("year", "Năm YYYY (lặp lại để chọn nhiều)", _LIST),
                 _query("month", "Tháng YYYY-MM (lặp lại để chọn nhiều)", _LIST),
-                _query("from", "Từ ngày YYYY-MM-DD", {"type": "string", "format": "date"}),
-                _query("to", "Đến ngày YYYY-MM-DD", {"type": "string", "format": "date"}),
+                _query("from", "Từ ngày: YYYY-MM-DD hoặc DD/MM/YYYY", {"type": "string", "examples": ["2024-05-31"]}),
+                _query("to", "Đến ngày: YYYY-MM-DD hoặc DD/MM/YYYY", {"type": "string", "examples": ["31/12/2024"]}),
                 _query("sort", "Sắp xếp", {"type": "string", "enum": list(SORTS), "default": "relevance"}),
                 _query("page", "Trang, từ 1", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}),
                 _query(

@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from indexer.documents.metadata import TYPE_LABELS
 from search_app.engine import SORTS, QueryError
-from search_app.engine.facets import FACETS, PARAM_LABELS
+from search_app.engine.facets import FACETS, PARAM_LABELS, month_label
 from search_app.engine.highlight import highlight
 from search_app.engine.query import parse
 from search_app.engine.request import DEFAULT_SORT
@@ -59,11 +59,14 @@ def _chips(args, result) -> list[dict]:
     req = result.request
     for param, values in (("year", req.years), ("month", req.months), ("unit", req.units), ("type", req.types)):
         for value in values:
-            label = TYPE_LABELS.get(value, value) if param == "type" else value
-            chips.append({"label": f"{PARAM_LABELS[param]}: {label}", "url": toggle_url(args, param, value)})
-    for param, label in (("from", "Từ ngày"), ("to", "Đến ngày")):
-        if args.get(param):
-            chips.append({"label": f"{label}: {args[param]}", "url": url_with(args, **{param: None})})
+            if param == "month":
+                text = month_label(value)
+            else:
+                text = f"{PARAM_LABELS[param]}: {TYPE_LABELS.get(value, value) if param == 'type' else value}"
+            chips.append({"label": text, "url": toggle_url(args, param, value)})
+    for param, label, value in (("from", "Từ ngày", req.date_from), ("to", "Đến ngày", req.date_to)):
+        if value:
+            chips.append({"label": f"{label} {vndate(value.isoformat())}", "url": url_with(args, **{param: None})})
     return chips
 
 

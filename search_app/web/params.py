@@ -15,6 +15,10 @@ from search_app.engine.request import DEFAULT_PER_PAGE, DEFAULT_SORT, MAX_PER_PA
 PARAMS = ("q", "unit", "type", "year", "month", "from", "to", "sort", "page", "per_page")
 
 
+# what a member reads for a parameter they can get wrong by editing the address
+_NAMES = {"page": "Số trang", "per_page": "Số kết quả mỗi trang"}
+
+
 def _int(args: MultiDict, name: str, default: int) -> int:
     raw = args.get(name, "").strip()
     if not raw:
@@ -22,7 +26,7 @@ def _int(args: MultiDict, name: str, default: int) -> int:
     try:
         return int(raw)
     except ValueError:
-        raise QueryError(f"Tham số {name} phải là số nguyên, nhận được {raw!r}.") from None
+        raise QueryError(f"{_NAMES[name]} phải là một số, không phải “{raw[:40]}”.") from None
 
 
 def _values(args: MultiDict, name: str) -> list[str]:
@@ -47,7 +51,7 @@ def request_from_args(args: MultiDict, per_page_default: int = DEFAULT_PER_PAGE)
         per_page=_int(args, "per_page", per_page_default),
     )
     if request.per_page > MAX_PER_PAGE:
-        raise QueryError(f"per_page tối đa là {MAX_PER_PAGE}.")
+        raise QueryError(f"Mỗi trang hiện tối đa {MAX_PER_PAGE} kết quả.")
     request.validate()
     return request
 
