@@ -125,10 +125,12 @@ def _record_sources(index_dir: Path, roots: list[Path]) -> None:
 
 
 def _number_keywords(numbers: Iterable[str]) -> str:
+    """Each number lower case, accented and folded, also without leading zeros ("02/HD" is "hd 2")."""
     forms: dict[str, None] = {}
     for number in numbers:
-        forms.setdefault(number.lower(), None)
-        forms.setdefault(fold_accents(number).lower(), None)
+        for form in (number.lower(), fold_accents(number).lower()):
+            forms.setdefault(form, None)
+            forms.setdefault(form.lstrip("0") if form[:1] == "0" and form[1:2].isdigit() else form, None)
     return ",".join(forms)
 
 

@@ -160,6 +160,10 @@ def _search(searcher: Searcher, arrays: IndexArrays, request: SearchRequest, sta
     scope = always if request.with_facets else allowed
 
     found = evaluate(build_query(parsed, expand_prefix=expand, phrase_bonus=False), arrays, scope)
+    if parsed.number_only and parsed.type_hint and not found.mask.any():
+        # "nghị quyết 45" with no such number: the words, as any other query
+        parsed = parse(request.q, numbers=False)
+        found = evaluate(build_query(parsed, expand_prefix=expand, phrase_bonus=False), arrays, scope)
     relaxed = False
     if not (found.mask & allowed).any() and len(parsed.required) > 1:
         loose = evaluate(build_query(parsed, relaxed=True, expand_prefix=expand, phrase_bonus=False), arrays, scope)

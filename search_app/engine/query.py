@@ -51,6 +51,7 @@ class Clause:
     prefix: bool = False
     number: str | None = None  # a document number, or "15/kh" for a "kh 15" query
     number_prefix: bool = False
+    number_type: str | None = None  # "nghị quyết" for "nq 45": also any nghị quyết numbered 45/…
 
     def folded_sequences(self) -> list[tuple[str, ...]]:
         return [tuple(fold_accents(s) for s in alt) for alt in self.alternatives]
@@ -102,8 +103,17 @@ _QUOTED = re.compile(r'"([^"]*)"?')
 _CODES = "|".join(
     sorted({fold_accents(c).lower() for _o, codes in DOC_TYPES.values() for c in codes}, key=len, reverse=True)
 )
+# folded type name or code -> (type, the code its numbers carry)
+_TYPE_KEYS = {
+    **{fold_accents(o): (t, codes[0]) for t, (openings, codes) in DOC_TYPES.items() for o in openings},
+    **{fold_accents(c).lower(): (t, c) for t, (_o, codes) in DOC_TYPES.items() for c in codes},
+}
+_TYPE_NAMES = "|".join(sorted((re.escape(k) for k in _TYPE_KEYS), key=len, reverse=True))
+# a query that is only a document number as members write it: "kh 15", "qd so 245", "45/NQ",
+# "02-HD", "15 kh", "nghi quyet 45", "huong dan so 02"
 _CODE_NUMBER = re.compile(
-    rf"^\s*(?:(?P<code>{_CODES})\s*(?:so\s*)?(?P<num>\d{{1,5}})|(?P<num2>\d{{1,5}})\s*(?P<code2>{_CODES}))\s*$"
+    rf"^\s*(?:so\s*)?(?:(?P<code>{_TYPE_NAMES})\s*(?:so\s*)?(?P<num>\d{{1,5}})"
+    rf"|(?P<num2>\d{{1,5}})\s*[/-]?\s*(?P<code2>{_CODES}))\s*$"
 )
 
 
@@ -113,8 +123,9 @@ def clean(text: str) -> str:
     return " ".join(normalise(text).split())
 
 
-def parse(text: str) -> ParsedQuery:
-    """Read a query as typed. Raises QueryError for queries we refuse to run."""
+def parse(text: str, numbers: bool = True) -> ParsedQuery:
+    """Read a query as typed (``numbers=False``: "kh 15" as two words, not a document number).
+    Raises QueryError for queries we refuse to run."""
     if text and len(text) > MAX_QUERY_CHARS:
         raise QueryError(f"Câu tìm kiếm quá dài: tối đa {MAX_QUERY_CHARS} ký tự.")
     text = clean(text)
@@ -122,11 +133,15 @@ def parse(text: str) -> ParsedQuery:
     if not text:
         return parsed
 
-    code_number = _CODE_NUMBER.match(fold_accents(text).lower())
+    code_number = _CODE_NUMBER.match(fold_accents(text).lower()) if numbers else None
     if code_number:
         num = code_number.group("num") or code_number.group("num2")
-        code = code_number.group("code") or code_number.group("code2")
-        parsed.required.append(Clause(alternatives=(), number=f"{int(num)}/{code}", number_prefix=True, accented=False))
+        doc_type, code = _TYPE_KEYS[code_number.group("code") or code_number.group("code2")]
+        number = f"{int(num)}/{fold_accents(code).lower()}"
+        parsed.required.append(
+            Clause(alternatives=(), number=number, number_prefix=True, number_type=doc_type, accented=False)
+        )
+        parsed.type_hint = doc_type
         return parsed
 
     rest = text
@@ -250,6 +265,10 @@ def clause_query(clause: Clause, expand_prefix=None) -> Q.Query:
         kind = Q.Prefix if clause.number_prefix else Q.Term
         # the document issued under this number comes first, whatever cites it more often
         parts = [Q.ConstantScoreQuery(kind("number", v), score=OWN_NUMBER_SCORE) for v in variants]
+        if clause.number_type:
+            # a công văn is numbered "156/LĐLĐ-CSPL", without its code
+            own = Q.And([Q.Prefix("number", key.split("/")[0] + "/"), Q.Term("type", clause.number_type)])
+            parts.append(Q.ConstantScoreQuery(own, score=OWN_NUMBER_SCORE))
         parts += [kind("numbers", v, boost=CITED_NUMBER_BOOST) for v in variants]
         if not clause.number_prefix:
             parts += [Q.Term(f, v) for f in TEXT_FIELDS[False] for v in variants]
