@@ -30,6 +30,7 @@ class SearchRequest:
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
     with_facets: bool = True
+    exact: bool = False  # the words as typed, never a spelling correction in their place
 
     def __post_init__(self) -> None:
         # lists are welcome from callers; the request itself never changes

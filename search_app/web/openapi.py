@@ -56,6 +56,11 @@ def _search() -> dict:
                 _query("from", "Từ ngày: YYYY-MM-DD hoặc DD/MM/YYYY", {"type": "string", "examples": ["2024-05-31"]}),
                 _query("to", "Đến ngày: YYYY-MM-DD hoặc DD/MM/YYYY", {"type": "string", "examples": ["31/12/2024"]}),
                 _query("sort", "Sắp xếp", {"type": "string", "enum": list(SORTS), "default": "relevance"}),
+                _query(
+                    "exact",
+                    "1: tìm đúng các từ đã gõ, không thay bằng từ đã sửa lỗi chính tả",
+                    {"type": "string", "enum": ["0", "1"]},
+                ),
                 _query("page", "Trang, từ 1", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}),
                 _query(
                     "per_page",

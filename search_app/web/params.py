@@ -12,7 +12,7 @@ from werkzeug.datastructures import MultiDict
 from search_app.engine import QueryError, SearchRequest, parse_date
 from search_app.engine.request import DEFAULT_PER_PAGE, DEFAULT_SORT, MAX_PER_PAGE
 
-PARAMS = ("q", "unit", "type", "year", "month", "from", "to", "sort", "page", "per_page")
+PARAMS = ("q", "unit", "type", "year", "month", "from", "to", "sort", "page", "per_page", "exact")
 
 
 # what a member reads for a parameter they can get wrong by editing the address
@@ -49,6 +49,7 @@ def request_from_args(args: MultiDict, per_page_default: int = DEFAULT_PER_PAGE)
         sort=args.get("sort") or DEFAULT_SORT,
         page=_int(args, "page", 1),
         per_page=_int(args, "per_page", per_page_default),
+        exact=args.get("exact", "") not in ("", "0"),
     )
     if request.per_page > MAX_PER_PAGE:
         raise QueryError(f"Mỗi trang hiện tối đa {MAX_PER_PAGE} kết quả.")
