@@ -26,6 +26,7 @@ from indexer.index.schema import TEXT_FIELDS
 from indexer.text.analysis import load_segmenter
 from search_app.engine import facets as F
 from search_app.engine.arrays import DEFAULT_CACHE_MB, ArrayStore, IndexArrays
+from search_app.engine.complete import MAX_COMPLETIONS, Completion, complete
 from search_app.engine.evaluate import evaluate
 from search_app.engine.highlight import highlight, snippet
 from search_app.engine.lru import LRUCache
@@ -140,6 +141,10 @@ class Engine:
         text = doc["title"] + "\n" + doc.get("body", "")[:4000]
         hits = searcher.more_like(docnum, "body_folded", text=text, top=limit, numterms=12)
         return [h["doc"] for h in hits]
+
+    def complete(self, text: str, limit: int = MAX_COMPLETIONS) -> list[Completion]:
+        """What a member may be typing: numbers, units, known phrases and titles (see ``complete``)."""
+        return complete(self.arrays(), text, limit)
 
     def suggest(self, q: str) -> str | None:
         """A corrected query when some word of ``q`` is in no document, if it finds something."""

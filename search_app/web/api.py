@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request, session, url_for
+import json
+
+from flask import Blueprint, current_app, jsonify, request, session, url_for
 from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
 
@@ -37,6 +39,34 @@ def api_search():
     body["prev_url"] = absolute(url_with(request.args, here, page=page - 1)) if page > 1 else None
     links = [f'<{body[key]}>; rel="{rel}"' for key, rel in (("next_url", "next"), ("prev_url", "prev")) if body[key]]
     return jsonify(body), 200, {"Link": ", ".join(links)} if links else {}
+
+
+_KIND_LABELS = {"number": "Số hiệu", "unit": "Đơn vị", "phrase": "Cụm từ", "title": "Tài liệu"}
+
+
+@bp.get("/suggest")
+def api_suggest():
+    """Completions as a member types; ``format=opensearch`` for a browser's search box."""
+    text = request.args.get("q", "")
+    if len(text) > 200:
+        return error_response(400, "Chuỗi gợi ý quá dài: tối đa 200 ký tự.")
+    completions = engine().complete(text)
+    items = []
+    for c in completions:
+        item = c.to_json()
+        if c.kind == "title":
+            item["url"] = absolute(url_for("pages.document", doc_id=c.doc_id))
+        elif c.kind == "unit":
+            item["url"] = absolute(url_for("pages.index", unit=c.unit))
+        else:
+            item["url"] = absolute(url_for("pages.index", q=c.q))
+        items.append(item)
+    if request.args.get("format") == "opensearch":
+        body = [text, [i["label"] for i in items], [_KIND_LABELS[i["kind"]] for i in items], [i["url"] for i in items]]
+        return current_app.response_class(
+            json.dumps(body, ensure_ascii=False), mimetype="application/x-suggestions+json"
+        )
+    return jsonify({"q": text, "suggestions": items})
 
 
 @bp.get("/documents/<path:doc_id>")

@@ -26,6 +26,7 @@ INDEXED = {
     "pages.document": "public, max-age=300",
     "pages.feed": "public, max-age=300",
     "api.api_search": SEARCH,
+    "api.api_suggest": SEARCH,
     "api.api_document": "public, max-age=300",
 }
 # endpoint -> Cache-Control; the answer changes only with the code

@@ -89,6 +89,57 @@ def _search() -> dict:
     }
 
 
+def _suggest() -> dict:
+    completion = {
+        "type": "object",
+        "required": ["label", "kind", "url"],
+        "properties": {
+            "label": {"type": "string", "description": "Điều người dùng đọc"},
+            "kind": {"type": "string", "enum": ["number", "unit", "phrase", "title"]},
+            "q": {"type": "string", "description": "Câu tìm kiếm gợi ý"},
+            "unit": {"type": "string", "description": "Đơn vị (với kind = unit)"},
+            "doc_id": {"type": "string", "description": "Mã tài liệu (với kind = title)"},
+            "url": _URL,
+        },
+    }
+    opensearch = {
+        "type": "array",
+        "description": "Gợi ý OpenSearch: [câu đã gõ, [nhãn], [mô tả], [địa chỉ]]",
+        "prefixItems": [{"type": "string"}, _LIST, _LIST, _LIST],
+    }
+    return {
+        "get": {
+            "operationId": "suggest",
+            "summary": "Gợi ý khi đang gõ: số hiệu, đơn vị, cụm từ, tiêu đề tài liệu",
+            "parameters": [
+                _query("q", "Những gì đã gõ (từ cuối có thể chưa gõ xong)", {"type": "string", "maxLength": 200}),
+                _query("format", "opensearch: dạng gợi ý cho ô tìm kiếm của trình duyệt", {"enum": ["opensearch"]}),
+            ],
+            "responses": {
+                "200": {
+                    "description": "Các gợi ý, hữu ích nhất trước",
+                    "headers": _CACHED,
+                    "content": {
+                        _JSON: {
+                            "schema": {
+                                "type": "object",
+                                "required": ["q", "suggestions"],
+                                "properties": {
+                                    "q": {"type": "string"},
+                                    "suggestions": {"type": "array", "items": completion},
+                                },
+                            }
+                        },
+                        "application/x-suggestions+json": {"schema": opensearch},
+                    },
+                },
+                "304": _ref("responses", "NotModified"),
+                "400": _error("Chuỗi quá dài"),
+            },
+        }
+    }
+
+
 def _documents() -> dict:
     return {
         "post": {
@@ -285,6 +336,7 @@ def openapi_document(server: str) -> dict:
         "servers": [{"url": server}],
         "paths": {
             "/api/search": _search(),
+            "/api/suggest": _suggest(),
             "/api/documents": _documents(),
             "/api/documents/{id}": _document(),
             "/api/openapi.json": {
