@@ -13,14 +13,20 @@ from indexer.text.normalise import canonical, fold_accents
 
 
 @lru_cache(maxsize=1)
-def abbreviations() -> dict[str, tuple[str, tuple[str, ...]]]:
-    """folded abbreviation -> (canonical abbreviation, canonical expansion syllables)."""
+def meanings() -> dict[str, tuple[str, tuple[tuple[str, ...], ...]]]:
+    """folded abbreviation -> (canonical abbreviation, each meaning's canonical syllables)."""
     text = resources.files("indexer.text").joinpath("abbreviations.tsv").read_text("utf-8")
-    table: dict[str, tuple[str, ...]] = {}
+    table: dict[str, tuple[str, tuple[tuple[str, ...], ...]]] = {}
     for line in text.splitlines():
         if not line.strip() or line.startswith("#") or "\t" not in line:
             continue
         short, long = line.split("\t", 1)
         short = canonical(short.strip())
-        table[fold_accents(short)] = (short, tuple(canonical(long).split()))
+        table[fold_accents(short)] = (short, tuple(tuple(canonical(m).split()) for m in long.split("|") if m.strip()))
     return table
+
+
+@lru_cache(maxsize=1)
+def abbreviations() -> dict[str, tuple[str, tuple[str, ...]]]:
+    """folded abbreviation -> (canonical abbreviation, its first, most common meaning)."""
+    return {key: (short, expansions[0]) for key, (short, expansions) in meanings().items()}

@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from whoosh import query as Q
 
-from indexer.text.abbreviations import abbreviations
+from indexer.text.abbreviations import meanings
 from indexer.text.normalise import fold_accents
 from search_app.engine.arrays import IndexArrays
 from search_app.engine.evaluate import evaluate
@@ -41,7 +41,7 @@ def _key(text: str) -> str:
 @lru_cache(maxsize=1)
 def _phrases() -> tuple[tuple[str, str], ...]:
     """(folded, as written) for the spelled-out abbreviations: names members start typing."""
-    seen = {" ".join(expansion) for _abbr, expansion in abbreviations().values()}
+    seen = {" ".join(expansion) for _abbr, expansions in meanings().values() for expansion in expansions}
     return tuple(sorted((_key(p), p[:1].upper() + p[1:]) for p in seen))
 
 

@@ -20,7 +20,7 @@ from functools import lru_cache
 from whoosh import query as Q
 
 from indexer.documents.metadata import DOC_TYPES
-from indexer.text.abbreviations import abbreviations
+from indexer.text.abbreviations import abbreviations, meanings
 from indexer.text.analysis import Word, find_protected, normalise_docnum, segment
 from indexer.text.normalise import canonical, fold_accents, has_diacritics, normalise
 
@@ -94,7 +94,7 @@ def abbreviation_keys() -> frozenset[str]:
 @lru_cache(maxsize=1)
 def _expansions() -> list[tuple[tuple[str, ...], str]]:
     """(folded expansion syllables, abbreviation) longest first."""
-    pairs = [(tuple(fold_accents(s) for s in exp), abbr) for abbr, exp in abbreviations().values()]
+    pairs = [(tuple(fold_accents(s) for s in exp), abbr) for abbr, exps in meanings().values() for exp in exps]
     return sorted(pairs, key=lambda p: len(p[0]), reverse=True)
 
 
@@ -207,9 +207,9 @@ def _word_clauses(text: str) -> list[Clause]:
             i += consumed
             continue
         key = fold_accents(word[0]) if len(word) == 1 else None
-        if key in abbreviations():
-            abbr, expansion = abbreviations()[key]
-            clauses.append(Clause(alternatives=((abbr,), expansion), accented=False, phrase=True))
+        if key in meanings():
+            abbr, expansions = meanings()[key]
+            clauses.append(Clause(alternatives=((abbr,), *expansions), accented=False, phrase=True))
         elif any(ch.isalnum() for s in word for ch in s):
             clauses.append(Clause(alternatives=(word,), accented=has_diacritics("".join(word))))
         i += 1
