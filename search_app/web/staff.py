@@ -31,6 +31,7 @@ from search_app.web import accounts, audit, settings
 from search_app.web.errors import error_response
 
 bp = Blueprint("staff", __name__, url_prefix="/quan-tri")
+bp.add_app_template_filter(audit.shown_time, "vndatetime")
 
 MAX_ACCOUNT_FAILURES = 5  # per account name, whoever tries it
 MAX_CLIENT_FAILURES = 20  # per client address (the real one, behind a configured proxy)
