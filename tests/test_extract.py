@@ -118,3 +118,60 @@ def test_unreadable_files_are_reported_by_name_and_the_run_goes_on(tmp_path):
     assert errors == {"ReadError:broken.docx", "ReadError:broken.pdf", "ReadError:latin1.txt", "ReadError:bad.jsonl:2"}
     titles = sorted(i.title for i in items if hasattr(i, "title"))
     assert titles == ["Tốt", "Vẫn đọc được"]
+
+
+LISTS_MD = """---
+title: Kế hoạch thử danh sách
+---
+I. MỤC ĐÍCH
+
+1. Đánh giá đúng kết quả thực hiện nghị quyết.
+
+2. Bầu ra ban chấp hành đủ phẩm chất.
+   - tổ chức dân chủ;
+   - tiết kiệm, tránh hình thức.
+
+3) Giữ nguyên cách đánh số như văn bản viết.
+
+| Đơn vị | Số đại hội |
+|---|---|
+| LĐLĐ huyện Bắc Sơn | 12 |
+"""
+
+LISTS_HTML = """<html><body><article><h1>Kế hoạch thử danh sách</h1>
+<p>I. MỤC ĐÍCH</p>
+<ol><li><p>Đánh giá đúng kết quả thực hiện nghị quyết.</p></li><li><p>Bầu ra ban chấp hành đủ phẩm chất.</p>
+<ul><li>tổ chức dân chủ;</li><li>tiết kiệm, tránh hình thức.</li></ul></li></ol>
+<p>3) Giữ nguyên cách đánh số như văn bản viết.</p>
+<table><tr><th>Đơn vị</th><th>Số đại hội</th></tr><tr><td>LĐLĐ huyện Bắc Sơn</td><td>12</td></tr></table>
+</article></body></html>"""
+
+LISTS_EXPECTED = [
+    "I. MỤC ĐÍCH",
+    "1. Đánh giá đúng kết quả thực hiện nghị quyết.",
+    "2. Bầu ra ban chấp hành đủ phẩm chất.",
+    "- tổ chức dân chủ;",
+    "- tiết kiệm, tránh hình thức.",
+    "3) Giữ nguyên cách đánh số như văn bản viết.",
+    "Đơn vị | Số đại hội",
+    "LĐLĐ huyện Bắc Sơn | 12",
+]
+
+
+def test_list_items_once_with_their_numbers_and_table_rows_in_markdown_and_html(tmp_path):
+    (tmp_path / "kh.md").write_text(LISTS_MD, "utf-8")
+    (tmp_path / "kh.html").write_text(LISTS_HTML, "utf-8")
+    for article in read_sources([tmp_path]):
+        paragraphs = [p for p in article.body.split("\n") if p.strip()]
+        assert paragraphs == LISTS_EXPECTED, article.source
+
+
+def test_no_paragraph_of_the_sample_corpus_is_doubled():
+    from conftest import CORPUS
+
+    for article in read_sources([CORPUS]):
+        if not hasattr(article, "body"):
+            continue
+        paragraphs = [p for p in article.body.split("\n") if len(p) > 40]
+        doubled = {p for p in paragraphs if paragraphs.count(p) > 1}
+        assert not doubled, (article.id, sorted(doubled)[:1])

@@ -200,7 +200,16 @@ def _markdown():
 
     # CommonMark, parsed in time linear in the text (Python-Markdown took minutes on a run of
     # "[" or "<"); HTML written in an article is text to show, never markup to run or drop
-    return MarkdownIt("commonmark", {"html": False})
+    md = MarkdownIt("commonmark", {"html": False}).enable("table")
+    md.core.ruler.push("list_markers", _keep_list_markers)
+    return md
+
+
+def _keep_list_markers(state) -> None:
+    """An ordered item keeps its number as written ("02.", "3)") for ``html_blocks``."""
+    for token in state.tokens:
+        if token.type == "list_item_open" and token.info:
+            token.attrSet("data-marker", token.info + token.markup)
 
 
 def markdown_to_text(text: str) -> str:
@@ -208,9 +217,74 @@ def markdown_to_text(text: str) -> str:
     from selectolax.lexbor import LexborHTMLParser
 
     tree = LexborHTMLParser(_markdown().render(text))
-    blocks = [n.text(separator=" ", strip=True) for n in tree.css("p, li, h1, h2, h3, h4, h5, h6, blockquote, pre")]
-    blocks = [" ".join(b.split()) for b in blocks if b.strip()]
+    blocks = html_blocks(tree.body) if tree.body is not None else []
     return "\n\n".join(blocks) if blocks else text.strip()
+
+
+_BLOCK_TAGS = frozenset(
+    "p h1 h2 h3 h4 h5 h6 blockquote pre div section article main ul ol li table thead tbody tfoot tr dl dt dd "
+    "figure figcaption header footer hr address".split()
+)
+_SKIPPED_TAGS = frozenset("script style noscript template head title".split())
+
+
+def html_blocks(node) -> list[str]:
+    """The paragraphs of an HTML element in reading order, each once: a list item with its
+    number or bullet ("1.", "a)" as written stays in the text; "-" for a bullet), a table
+    row as its cells joined by " | ", text between blocks as a paragraph of its own."""
+    out: list[str] = []
+    _walk(node, out)
+    return out
+
+
+def _walk(node, out: list[str]) -> None:
+    inline: list[str] = []
+
+    def flush() -> None:
+        text = " ".join("".join(inline).split())
+        inline.clear()
+        if text:
+            out.append(text)
+
+    for child in node.iter(include_text=True):
+        tag = child.tag
+        if tag == "-text":
+            inline.append(child.text(deep=False) or "")
+        elif tag == "br":
+            inline.append(" ")
+        elif tag in _SKIPPED_TAGS or tag == "-comment":
+            continue
+        elif tag not in _BLOCK_TAGS:
+            inline.append(child.text(deep=True, separator="") or "")
+        else:
+            flush()
+            if tag in ("ul", "ol"):
+                _list(child, out)
+            elif tag == "tr":
+                cells = [" ".join((c.text(deep=True, separator=" ") or "").split()) for c in child.css("th, td")]
+                if any(cells):
+                    out.append(" | ".join(cells))
+            else:
+                _walk(child, out)
+    flush()
+
+
+def _list(node, out: list[str]) -> None:
+    ordered = node.tag == "ol"
+    try:
+        number = int(node.attributes.get("start") or 1)
+    except ValueError:
+        number = 1
+    for item in node.iter(include_text=False):
+        if item.tag != "li":
+            continue
+        inner: list[str] = []
+        _walk(item, inner)
+        if inner:
+            marker = item.attributes.get("data-marker") or (f"{number}." if ordered else "-")
+            inner[0] = f"{marker} {inner[0]}"
+            out.extend(inner)
+        number += 1
 
 
 # --- scraped pages ------------------------------------------------------------------------------
@@ -375,7 +449,7 @@ def from_html(html: str, path: Path, root: Path) -> Article:
     captions = [normalise(n.text(strip=True)) for n in scope.css("figcaption")]
     for node in scope.css("figure, h1, time"):
         node.decompose()
-    blocks = [normalise(n.text(separator=" ", strip=True)) for n in scope.css("p, li, h2, h3, h4, blockquote")]
+    blocks = [normalise(b) for b in html_blocks(scope)]
     blocks = [b for b in blocks if b and not is_boilerplate(b)]
     if not blocks:
         blocks = [normalise(scope.text(separator="\n", strip=True))]
