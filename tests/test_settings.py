@@ -81,7 +81,7 @@ def test_python_m_search_app_is_the_tracuu_command():
     by_module = subprocess.run([sys.executable, "-m", "search_app", "--help"], capture_output=True, text=True)
     by_script = subprocess.run([str(tracuu), "--help"], capture_output=True, text=True)
     assert by_module.returncode == by_script.returncode == 0
-    assert by_module.stdout.split("Commands:")[1] == by_script.stdout.split("Commands:")[1]
+    assert by_module.stdout.split("Lệnh:")[1] == by_script.stdout.split("Lệnh:")[1]
     for command in ("index", "search", "serve", "user", "token", "settings"):
         assert re.search(rf"^\s+{command}\b", by_module.stdout, re.M), command
 
