@@ -310,3 +310,31 @@ def test_members_read_no_technical_words(desktop, base_url):  # noqa: F811
     text = page.locator("main").inner_text()
     assert " ms)" not in text and "(Atom)" not in text
     assert "Nhận tin mới qua RSS/Atom" in text
+
+
+def test_suggestions_as_you_type_work_with_the_keyboard(screen, base_url):  # noqa: F811
+    page = visit(screen, base_url + "/")
+    page.focus("#q")
+    page.keyboard.type("nghi quyet dai h", delay=15)
+    options = page.locator("#q-goi-y [role=option]")
+    options.first.wait_for()
+    assert page.get_attribute("#q", "aria-expanded") == "true"
+    assert not axe_findings(page)
+    assert all(box["height"] >= TAP for box in (o.bounding_box() for o in options.all()))
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    assert page.get_attribute("#q", "aria-activedescendant") == "q-goi-y-1"
+    page.keyboard.press("ArrowUp")
+    chosen = options.nth(0)
+    assert chosen.get_attribute("aria-selected") == "true"
+    title = chosen.locator("span").first.inner_text()
+    page.keyboard.press("Escape")
+    assert page.locator("#q-goi-y").is_hidden() and page.get_attribute("#q", "aria-expanded") == "false"
+    assert page.input_value("#q") == "nghi quyet dai h"  # nothing typed is lost
+    page.keyboard.press("Backspace")
+    page.keyboard.type("h")
+    options.first.wait_for()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/tai-lieu/**")
+    assert page.locator("h1").first.inner_text() == title

@@ -78,3 +78,115 @@ if (reindexStatus && reindexStatus.dataset.running === "true") {
     }
   }, 3000);
 }
+
+// Suggestions as a member types (numbers, units, phrases, titles), as a WAI-ARIA combobox:
+// arrow keys move through them, Enter opens the one chosen, Escape closes the list. Without
+// JavaScript the box is a plain search field.
+const KIND_LABELS = { number: "Số hiệu", unit: "Đơn vị", phrase: "Cụm từ", title: "Tài liệu" };
+
+function setUpSuggestions(input) {
+  const list = document.getElementById("q-goi-y");
+  if (!list) return;
+  input.setAttribute("role", "combobox");
+  input.setAttribute("aria-autocomplete", "list");
+  input.setAttribute("aria-controls", list.id);
+  input.setAttribute("aria-expanded", "false");
+  let items = [];
+  let active = -1;
+  let timer = null;
+  let asked = "";
+
+  function close() {
+    list.hidden = true;
+    list.replaceChildren();
+    items = [];
+    active = -1;
+    input.setAttribute("aria-expanded", "false");
+    input.removeAttribute("aria-activedescendant");
+  }
+
+  function choose(n) {
+    active = n;
+    list.querySelectorAll("[role=option]").forEach((option, k) => {
+      option.setAttribute("aria-selected", k === n ? "true" : "false");
+    });
+    if (n >= 0) input.setAttribute("aria-activedescendant", `q-goi-y-${n}`);
+    else input.removeAttribute("aria-activedescendant");
+  }
+
+  function show(suggestions) {
+    close();
+    items = suggestions;
+    if (!items.length) return;
+    items.forEach((item, n) => {
+      const option = document.createElement("li");
+      option.id = `q-goi-y-${n}`;
+      option.setAttribute("role", "option");
+      option.setAttribute("aria-selected", "false");
+      const label = document.createElement("span");
+      label.textContent = item.label;
+      const kind = document.createElement("span");
+      kind.className = "kind";
+      kind.textContent = KIND_LABELS[item.kind] || "";
+      option.append(label, kind);
+      option.addEventListener("mousedown", (event) => event.preventDefault());
+      option.addEventListener("click", () => go(n));
+      list.append(option);
+    });
+    list.hidden = false;
+    input.setAttribute("aria-expanded", "true");
+  }
+
+  function go(n) {
+    const item = items[n];
+    if (item) window.location.href = item.url;
+  }
+
+  async function ask() {
+    const text = input.value;
+    if (text === asked) return;
+    asked = text;
+    if (text.trim().length < 2) {
+      close();
+      return;
+    }
+    try {
+      const url = `${input.dataset.suggest}?q=${encodeURIComponent(text)}`;
+      const response = await fetch(url, { headers: { Accept: "application/json" } });
+      if (!response.ok || input.value !== text) return;
+      show((await response.json()).suggestions || []);
+    } catch (error) {
+      close();
+    }
+  }
+
+  input.addEventListener("input", () => {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(ask, 120);
+  });
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "ArrowDown" && items.length) {
+      event.preventDefault();
+      choose((active + 1) % items.length);
+    } else if (event.key === "ArrowUp" && items.length) {
+      event.preventDefault();
+      choose(active <= 0 ? items.length - 1 : active - 1);
+    } else if (event.key === "Escape" && !list.hidden) {
+      event.preventDefault();
+      close();
+      asked = ""; // the same words typed again ask again
+    } else if (event.key === "Enter" && active >= 0) {
+      event.preventDefault();
+      go(active);
+    }
+  });
+  input.addEventListener("blur", () =>
+    window.setTimeout(() => {
+      close();
+      asked = "";
+    }, 150),
+  );
+}
+
+const searchInput = document.querySelector("input[data-suggest]");
+if (searchInput) setUpSuggestions(searchInput);
