@@ -191,6 +191,8 @@ def test_the_sort_really_applied_is_marked_and_keeps_the_focus_when_changed(desk
     page = visit(desktop, base_url + "/")
     # with no words the newest come first, whatever the default sort is called
     assert page.locator('.sort a[aria-current="true"]').all_inner_texts() == ["Mới nhất"]
+    # and "most relevant" is not offered where there is nothing to be relevant to
+    assert "Liên quan nhất" not in page.locator(".sort").inner_text()
     visit(page, base_url + "/?q=cong+doan")
     assert page.locator('.sort a[aria-current="true"]').all_inner_texts() == ["Liên quan nhất"]
     page.focus('.sort a[data-focus="sort=oldest"]')

@@ -122,7 +122,7 @@ def test_a_wrong_method_says_which_are_allowed(client):
     assert response.get_json()["error"]["status"] == 405
     page = client.put("/")
     assert page.status_code == 405 and "GET" in page.headers["Allow"]
-    assert "Phương thức" in page.get_data(as_text=True)
+    assert "không nhận yêu cầu" in page.get_data(as_text=True)
 
 
 def test_icon_and_manifest(client):
@@ -240,3 +240,16 @@ def test_the_months_of_a_chosen_year_come_right_after_it(client):
             year = next(v for p, v in reversed(values[:n]) if p == "year")
             assert value.startswith(year + "-"), values
     assert {v[:4] for p, v in values if p == "month"} == {"2021", "2023"}
+
+
+def test_a_site_without_an_index_yet_says_so_to_members_without_commands(tmp_path):
+    from search_app.web import create_app
+
+    from conftest import settings_for
+
+    client = create_app(settings_for(tmp_path, tmp_path / "index"), {"TESTING": True}).test_client()
+    page = client.get("/?q=cong+doan")
+    assert page.status_code == 503
+    text = page.get_data(as_text=True)
+    assert "quay lại sau" in text and "tracuu" not in text.split("<main")[1]
+    assert client.get("/api/search?q=x").get_json()["error"]["status"] == 503

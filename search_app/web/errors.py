@@ -11,7 +11,7 @@ from indexer.index.build import IndexMissing
 MESSAGES = {
     400: "Yêu cầu không hợp lệ.",
     404: "Không tìm thấy trang hoặc tài liệu này.",
-    405: "Phương thức không được hỗ trợ.",
+    405: "Trang này không nhận yêu cầu gửi theo cách đó.",
     413: "Tệp tải lên quá lớn.",
     429: "Bạn thử quá nhiều lần; vui lòng đợi một lát.",
     500: "Đã có lỗi phía máy chủ. Vui lòng thử lại sau.",
@@ -47,7 +47,8 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(IndexMissing)
     def index_missing(exc):
-        return error_response(503, "Chưa có chỉ mục tìm kiếm. Quản trị viên cần chạy 'tracuu index'.")
+        app.logger.error("no index yet: run 'tracuu index' (or 'tracuu serve', which builds one)")
+        return error_response(503, "Dịch vụ tra cứu đang được chuẩn bị dữ liệu. Vui lòng quay lại sau ít phút.")
 
     @app.errorhandler(Exception)
     def unexpected(exc):
