@@ -340,3 +340,13 @@ def test_suggestions_as_you_type_work_with_the_keyboard(screen, base_url):  # no
     page.keyboard.press("Enter")
     page.wait_for_url("**/tai-lieu/**")
     assert page.locator("h1").first.inner_text() == title
+
+
+def test_a_document_prints_as_its_text_and_details_only(desktop, base_url):  # noqa: F811
+    page = visit(desktop, base_url + "/tai-lieu/kh-15-2017-ldld?q=dai+hoi")
+    assert page.locator("header.site").is_visible()
+    page.emulate_media(media="print")
+    for hidden in ("header.site", "footer.site", ".document .back", ".related"):
+        assert page.locator(hidden).count() == 0 or not page.locator(hidden).first.is_visible(), hidden
+    assert page.locator(".document h1").is_visible() and page.locator(".document .body p").first.is_visible()
+    assert page.locator(".document dl.meta").is_visible()

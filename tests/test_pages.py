@@ -1,5 +1,6 @@
 """The server-rendered pages, the OpenSearch description and the Atom feed."""
 
+import re
 import time
 import xml.etree.ElementTree as ET
 from datetime import datetime
@@ -152,3 +153,44 @@ def test_new_commit_shows_up_without_restarting_the_app(tmp_path):
     build_index([corpus], tmp_path / "index")
     hits = client.get("/api/search?q=mai+am").get_json()["hits"]
     assert [h["title"] for h in hits] == ["Mái ấm Công đoàn năm 2025"]  # changed once, shown once
+
+
+def test_the_original_pdf_and_docx_are_downloaded_as_they_were_given(tmp_path):
+    from test_staff import make_staff_app
+
+    client = make_staff_app(tmp_path).test_client()
+    corpus = tmp_path / "corpus" / "dinh-kem"
+    for doc_id, name, mimetype in (
+        ("dinh-kem-nq-45-2019-ldld", "nq-45-2019-ldld.pdf", "application/pdf"),
+        ("dinh-kem-hd-02-2021-ldld", "hd-02-2021-ldld.docx", "wordprocessingml"),
+    ):
+        html = page(client, f"/tai-lieu/{doc_id}")
+        link = re.search(r'class="original" href="([^"]+)"[^>]*>([^<]+)<', html)
+        assert link and link.group(2).startswith(f"Tải về ({name.rsplit('.', 1)[1].upper()}, ")
+        response = client.get(link.group(1))
+        assert response.status_code == 200 and mimetype in response.mimetype
+        assert response.headers["Content-Disposition"] == f"attachment; filename={doc_id}.{name.rsplit('.', 1)[1]}"
+        assert response.data == (corpus / name).read_bytes()
+    # a Markdown article has no file to download, and no link
+    assert 'class="original"' not in page(client, "/tai-lieu/tt-2019-bhxh-chi-lang")
+    assert client.get("/tep-goc/tt-2019-bhxh-chi-lang").status_code == 404
+    assert client.get("/tep-goc/..%2F..%2Fetc%2Fpasswd").status_code == 404
+
+
+def test_back_to_the_results_keeps_the_words_filters_sort_and_page(client):
+    html = page(client, "/", q="cong doan", unit="LĐLĐ huyện Bắc Sơn", sort="newest", page="2")
+    first = re.search(r'<h3><a href="([^"]+)"', html).group(1).replace("&amp;", "&")
+    assert "unit=" in first and "sort=newest" in first and "page=2" in first
+    document = client.get(first).get_data(as_text=True)
+    back = re.search(r'class="back"><a href="([^"]+)"', document).group(1).replace("&amp;", "&")
+    assert "Trang 2" in client.get(back).get_data(as_text=True)
+    assert back.startswith("/?") and "q=cong+doan" in back and "sort=newest" in back and "page=2" in back
+
+
+def test_related_numbers_never_list_the_document_itself(client):
+    html = page(client, "/tai-lieu/kh-15-2017-ldld")
+    related = re.search(r"Văn bản liên quan</dt><dd>(.*?)</dd>", html)
+    assert related is None or "15/KH-LĐLĐ" not in related.group(1)
+    html = page(client, "/tai-lieu/dinh-kem-hd-02-2021-ldld")
+    cited = re.search(r"Văn bản liên quan</dt><dd>(.*?)</dd>", html)
+    assert cited and "45/NQ-LĐLĐ" in cited.group(1) and "02/HD-LĐLĐ" not in cited.group(1)

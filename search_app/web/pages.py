@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
+from pathlib import Path
 
-from flask import Blueprint, Response, current_app, render_template, request, send_from_directory, url_for
+from flask import Blueprint, Response, current_app, render_template, request, send_file, send_from_directory, url_for
 from markupsafe import Markup
 
 from indexer.documents.metadata import TYPE_LABELS
+from indexer.index.build import recorded_sources
+from indexer.text.normalise import fold_accents
 from search_app.engine import SORTS, QueryError
 from search_app.engine.facets import FACETS, PARAM_LABELS, month_label
 from search_app.engine.highlight import highlight
 from search_app.engine.query import parse
 from search_app.engine.request import DEFAULT_SORT
-from search_app.web import absolute, base_url, engine
+from search_app.web import absolute, base_url, engine, settings
 from search_app.web.errors import error_response
 from search_app.web.params import request_from_args, toggle_url, url_with
 
@@ -83,15 +87,69 @@ def document(doc_id: str):
     sequences, prefixes = parsed.highlight_sequences(), parsed.prefixes()
     paragraphs = [Markup(highlight(p, sequences, prefixes)) for p in doc.get("body", "").split("\n") if p.strip()]
     captions = [Markup(highlight(c, sequences, prefixes)) for c in doc.get("captions", [])]
+    own = fold_accents((doc.get("number") or "").lower())
+    original = original_file(doc)
     return render_template(
         "document.html",
         doc=doc,
         q=q,
+        back_url=url_with(request.args, url_for("pages.index"), page=request.args.get("page")),
+        cited=[n for n in doc.get("numbers") or [] if fold_accents(n.lower()) != own],
+        original=original
+        and {
+            "url": url_for("pages.original", doc_id=doc_id),
+            "kind": original.suffix.lstrip(".").upper(),
+            "size": _size(original.stat().st_size),
+        },
         title_html=Markup(highlight(doc["title"], sequences, prefixes)),
         paragraphs=paragraphs,
         captions=captions,
         type_label=TYPE_LABELS.get(doc.get("type") or "", doc.get("type")),
         related=engine().related(doc_id),
+    )
+
+
+# the files members may download as they were given to us, and how they are sent
+ORIGINAL_TYPES = {
+    ".pdf": "application/pdf",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".html": "text/html",
+    ".htm": "text/html",
+}
+
+
+def original_file(doc: dict) -> Path | None:
+    """The file a document was read from, if it is one members can download: a PDF, Word or HTML
+    file inside a folder or file the index was built from (never any other path of the machine)."""
+    path = Path(doc.get("source") or "")
+    if path.suffix.lower() not in ORIGINAL_TYPES or not path.is_file():
+        return None
+    resolved = path.resolve()
+    for root in recorded_sources(settings().index_dir):
+        root = root.resolve()
+        if resolved == root or root in resolved.parents:
+            return resolved
+    return None
+
+
+def _size(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB".replace(".", ",") if size >= 1024 * 1024 else f"{max(1, size // 1024)} KB"
+
+
+@bp.get("/tep-goc/<path:doc_id>")
+def original(doc_id: str):
+    """The original file of a document, as an attachment with a safe name and its own type."""
+    doc = engine().document(doc_id)
+    path = original_file(doc) if doc else None
+    if path is None:
+        return error_response(404, "Tài liệu này không có tệp gốc để tải về.")
+    name = re.sub(r"[^\w.-]+", "-", doc_id).strip("-.") or "tai-lieu"
+    return send_file(
+        path,
+        mimetype=ORIGINAL_TYPES[path.suffix.lower()],
+        as_attachment=True,
+        download_name=name + path.suffix.lower(),
+        conditional=True,
     )
 
 
