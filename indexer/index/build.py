@@ -18,6 +18,7 @@ under the lock it checks that no commit came in meanwhile, and plans again if on
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -134,6 +135,17 @@ def _number_keywords(numbers: Iterable[str]) -> str:
     return ",".join(forms)
 
 
+def duplicate_key(article: Article) -> int:
+    """The same for two copies of one article whatever their source: its title and the start of
+    its text, folded, letters and digits only (a 63-bit digest; never 0, which means "none")."""
+
+    def letters(text: str) -> str:
+        return "".join(ch for ch in fold_accents(text).lower() if ch.isalnum())
+
+    digest = hashlib.blake2b((letters(article.title) + "|" + letters(article.body)[:300]).encode(), digest_size=8)
+    return (int.from_bytes(digest.digest(), "big") >> 1) or 1
+
+
 def prepare(article: Article) -> dict:
     """Everything Whoosh needs for one article; the slow part (pyvi) runs here, in a worker."""
     title_words = presegment(article.title)
@@ -151,6 +163,7 @@ def prepare(article: Article) -> dict:
         "dated": "1" if article.date else "0",
         "source": article.source,
         "hash": article.content_hash,
+        "dupkey": duplicate_key(article),
         "doc": article.to_dict(),
     }
     for name in ("added", "changed"):

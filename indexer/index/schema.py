@@ -52,6 +52,8 @@ def build_schema() -> fields.Schema:
         # when a document was first indexed (the feed's order) and when it last changed
         added=fields.DATETIME(sortable=True),
         changed=fields.DATETIME(sortable=True),
+        # the same article stored twice (two sources, two files): one is shown (see duplicate_key)
+        dupkey=fields.NUMERIC(numtype=int, bits=64, signed=False, sortable=True),
         # what results and the document page show
         doc=fields.STORED(),
     )

@@ -69,6 +69,7 @@ class _Shared:
         self.columns: dict[str, tuple[np.ndarray, list[str]]] = {}
         self.lengths: dict[str, np.ndarray] = {}
         self.dates: dict[str, np.ndarray] = {}
+        self.shown: np.ndarray | None = None
 
 
 class IndexArrays:
@@ -210,6 +211,18 @@ class IndexArrays:
         _codes, labels = self.column(fieldname)
         wanted = set(values)
         return np.array([n for n, label in enumerate(labels) if label in wanted], dtype=np.int32)
+
+    def shown(self) -> np.ndarray:
+        """Live documents, each article once: of two copies (same ``dupkey``) the first indexed."""
+        if self._shared.shown is None:
+            live = np.flatnonzero(self.live)
+            keys = self.dates("dupkey")[live]
+            shown = np.zeros(self.size, dtype=bool)
+            _keys, first = np.unique(keys, return_index=True)
+            shown[live[first]] = True
+            shown[live[keys == 0]] = True  # no key: an index written before keys, each its own
+            self._shared.shown = shown
+        return self._shared.shown
 
     def dates(self, fieldname: str = "date") -> np.ndarray:
         """The sortable form of each document's date, or of when it was ``added`` (see ``date_key``)."""

@@ -158,7 +158,7 @@ class Engine:
 def _search(searcher: Searcher, arrays: IndexArrays, request: SearchRequest, started: float) -> SearchResult:
     parsed = parse(request.q)
     expand = arrays.prefix_expander()
-    always = F.all_of([arrays.live, F.DateFacet().range_mask(request, arrays)], arrays.size)
+    always = F.all_of([arrays.shown(), F.DateFacet().range_mask(request, arrays)], arrays.size)
     own = {facet.name: facet.mask(request, arrays) for facet in F.FACETS}
     allowed = F.all_of([always, *own.values()], arrays.size)
     # facets are counted outside their own filter, so the query must be answered there too

@@ -1,0 +1,37 @@
+"""The same article stored under two sources is shown once; different articles never merge."""
+
+import shutil
+
+from indexer.index.build import build_index
+from search_app.engine import SearchRequest
+
+from conftest import engine_for, write_doc
+
+BODY = (
+    "Sáng ngày 12/12/2024, Liên đoàn Lao động tỉnh tổ chức hội nghị tổng kết công tác công đoàn năm 2024 "
+    "và triển khai nhiệm vụ năm 2025. Dự hội nghị có 200 đại biểu là chủ tịch công đoàn cơ sở, cán bộ "
+    "công đoàn chuyên trách các huyện, thành phố. Hội nghị đã đánh giá kết quả thực hiện các chỉ tiêu, "
+    "nhiệm vụ trọng tâm, biểu dương các tập thể và cá nhân có thành tích xuất sắc trong phong trào."
+)
+
+
+def test_one_article_from_two_sources_shows_once_and_the_other_copy_takes_over(tmp_path):
+    corpus = tmp_path / "corpus"
+    title = "Hội nghị tổng kết công tác công đoàn năm 2024"
+    write_doc(corpus / "trang-tinh", "tong-ket.md", {"title": title, "date": "2024-12-12"}, BODY)
+    # republished elsewhere: another file, another id, the title's case and the spacing changed
+    write_doc(corpus / "bao", "tong-ket.md", {"title": title.upper(), "date": "2024-12-12"}, "  " + BODY + "\n")
+    write_doc(corpus, "khac.md", {"title": title, "date": "2024-12-13"}, "Một bài khác hẳn, cùng tiêu đề.")
+    build_index([corpus], tmp_path / "index")
+    engine = engine_for(tmp_path / "index")
+    result = engine.search(SearchRequest(q="hoi nghi tong ket cong tac"))
+    assert result.total == 2 and len({h.title.lower() for h in result.hits}) == 1
+    assert sum(v.count for v in result.facets["date"]) == 2  # counted once too
+    shown = {h.id for h in result.hits}
+
+    copy = next(i for i in shown if i != "khac")
+    folder = corpus / copy.split("-tong-ket")[0]
+    shutil.rmtree(folder)
+    build_index([corpus], tmp_path / "index")
+    after = engine.search(SearchRequest(q="hoi nghi tong ket cong tac"))
+    assert after.total == 2 and copy not in {h.id for h in after.hits}
