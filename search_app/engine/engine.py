@@ -21,6 +21,7 @@ from whoosh.searching import Searcher
 
 from indexer import whoosh_w3
 from indexer.documents.metadata import TYPE_LABELS
+from indexer.documents.structure import body_text
 from indexer.index.build import CURRENT, open_index
 from indexer.index.schema import TEXT_FIELDS
 from indexer.text.analysis import load_segmenter
@@ -219,7 +220,8 @@ def _hit(doc: dict, score: float, parsed: ParsedQuery) -> Hit:
         number=doc.get("number"),
         numbers=doc.get("numbers") or [],
         url=doc.get("url"),
-        snippet=snippet(doc.get("body", ""), sequences, prefixes),
+        # the letterhead and nơi nhận of an official document never make its snippet
+        snippet=snippet(body_text(doc.get("body", "")), sequences, prefixes),
         score=round(score, 4),
         added=doc.get("added"),
         changed=doc.get("changed"),

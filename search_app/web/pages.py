@@ -10,6 +10,7 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, render_template, request, send_file, send_from_directory, url_for
 from markupsafe import Markup
 
+from indexer.documents import structure
 from indexer.documents.metadata import TYPE_LABELS
 from indexer.index.build import recorded_sources
 from indexer.text.normalise import fold_accents
@@ -85,7 +86,9 @@ def document(doc_id: str):
     except QueryError:
         parsed = parse("")
     sequences, prefixes = parsed.highlight_sequences(), parsed.prefixes()
-    paragraphs = [Markup(highlight(p, sequences, prefixes)) for p in doc.get("body", "").split("\n") if p.strip()]
+    texts = [p for p in doc.get("body", "").split("\n") if p.strip()]
+    paragraphs = [Markup(highlight(p, sequences, prefixes)) for p in texts]
+    found = structure.parts(texts)
     captions = [Markup(highlight(c, sequences, prefixes)) for c in doc.get("captions", [])]
     own = fold_accents((doc.get("number") or "").lower())
     original = original_file(doc)
@@ -102,7 +105,11 @@ def document(doc_id: str):
             "size": _size(original.stat().st_size),
         },
         title_html=Markup(highlight(doc["title"], sequences, prefixes)),
-        paragraphs=paragraphs,
+        letterhead=paragraphs[: found.head],
+        paragraphs=paragraphs[found.head : found.tail],
+        closing=paragraphs[found.tail :],
+        signer=found.signer,
+        position=found.position,
         captions=captions,
         type_label=TYPE_LABELS.get(doc.get("type") or "", doc.get("type")),
         related=engine().related(doc_id),
