@@ -175,3 +175,45 @@ def test_no_paragraph_of_the_sample_corpus_is_doubled():
         paragraphs = [p for p in article.body.split("\n") if len(p) > 40]
         doubled = {p for p in paragraphs if paragraphs.count(p) > 1}
         assert not doubled, (article.id, sorted(doubled)[:1])
+
+
+def _attachment_sources():
+    import importlib.util
+
+    from conftest import CORPUS
+
+    spec = importlib.util.spec_from_file_location("make_attachments", CORPUS / "tools" / "make_attachments.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_pdf_and_docx_of_the_sample_read_back_paragraph_for_paragraph():
+    """The attachments are made from paragraphs in corpus/tools/make_attachments.py: the PDF's
+    lines joined back and the Word file's paragraphs give exactly those, in order, once each."""
+    from conftest import CORPUS
+
+    sources = _attachment_sources()
+    for name, paragraphs in (("nq-45-2019-ldld.pdf", sources.NGHI_QUYET), ("hd-02-2021-ldld.docx", sources.HUONG_DAN)):
+        (article,) = read_sources([CORPUS / "dinh-kem" / name])
+        assert [p for p in article.body.split("\n") if p.strip()] == [text for _kind, text in paragraphs], name
+
+
+def test_lines_wrapped_at_any_width_join_back_into_their_paragraphs():
+    import textwrap
+
+    from indexer.documents.extract import reflow
+
+    sources = _attachment_sources()
+    law = [
+        "Điều 5. Quyền và nghĩa vụ của người lao động",
+        "1. Người lao động có các quyền sau đây:",
+        "a) Làm việc; tự do lựa chọn việc làm, nơi làm việc, nghề nghiệp, học nghề, nâng cao trình độ chuyên môn,"
+        " nghề nghiệp; không bị phân biệt đối xử, cưỡng bức lao động, quấy rối tình dục tại nơi làm việc;",
+        "b) Hưởng lương phù hợp với trình độ, kỹ năng nghề trên cơ sở thỏa thuận với người sử dụng lao động;",
+        "- được bảo hộ lao động, làm việc trong điều kiện bảo đảm về an toàn, vệ sinh lao động;",
+    ]
+    for document in ([text for _kind, text in sources.NGHI_QUYET], [text for _kind, text in sources.HUONG_DAN], law):
+        for width in (70, 85, 100):
+            lines = [line for paragraph in document for line in textwrap.wrap(paragraph, width)]
+            assert reflow(lines) == document, width

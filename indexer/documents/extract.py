@@ -416,7 +416,63 @@ def _docx_text(path: Path) -> str:
 
 
 def read_pdf(path: Path) -> str:
-    return limits.run_limited(_pdf_text, path)
+    return "\n".join(reflow(limits.run_limited(_pdf_text, path).splitlines()))
+
+
+# a line that starts a paragraph of its own, whatever came before it
+_PARAGRAPH_START = re.compile(
+    r"^(?:(?:Phần|Chương|Mục|Điều)\s+[\dIVXLC]+|[IVXLC]+\.\s|\d{1,3}(?:\.\d{1,3})*[.)]\s|[a-zđ]\)\s|[-+•–]\s"
+    r"|Căn cứ\b|Nơi nhận|Kính gửi|Số\s*:|(?:TM|KT|TL|TUQ)\.\s|V/v\b|CỘNG HÒA XÃ HỘI|Độc lập\s*-)",
+)
+_PLACE_DATE_LINE = re.compile(r"^[^\d,]{2,40},\s*ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}")
+
+
+def _width(line: str) -> float:
+    """A line's printed width, roughly: capitals are wider than small letters, spaces narrower."""
+    return sum(1.3 if c.isupper() else 0.5 if c.isspace() else 1.0 for c in line)
+
+
+def _capitals(line: str) -> bool | None:
+    """All in capitals (a heading), or not; None for a line of hardly any letters ("2020 - 2023")."""
+    letters = [c for c in line if c.isalpha()]
+    return all(c.isupper() for c in letters) if len(letters) >= 2 else None
+
+
+def _same_case(one: str, other: str) -> bool:
+    kinds = (_capitals(one), _capitals(other))
+    return None in kinds or kinds[0] == kinds[1]
+
+
+def reflow(lines: list[str]) -> list[str]:
+    """Lines of a PDF page joined back into paragraphs: a line carries on the one before when
+    that one was full and did not end a sentence, unless it opens a part ("Điều 5.", "1.",
+    "a)", "- ", "Căn cứ …") or a heading in capitals begins or ends."""
+    lines = [" ".join(line.split()) for line in lines]
+    widths = sorted(_width(line) for line in lines if line)
+    if not widths:
+        return []
+    full = widths[int(len(widths) * 0.9)] if len(widths) >= 5 else widths[-1]
+    paragraphs: list[str] = []
+    previous = ""
+    for line in lines:
+        if not line:
+            previous = ""
+            continue
+        width = _width(previous)
+        carries_on = (
+            previous
+            and not _PARAGRAPH_START.match(line)
+            and not _PLACE_DATE_LINE.match(line)
+            and _same_case(previous, line)
+            and width >= 0.75 * full
+            and not (previous.endswith((".", ":", ";", "!", "?", "./.")) and width < 0.92 * full)
+        )
+        if carries_on:
+            paragraphs[-1] += " " + line
+        else:
+            paragraphs.append(line)
+        previous = line
+    return paragraphs
 
 
 def _pdf_text(path: Path) -> str:
