@@ -3,6 +3,7 @@ paragraphs; news has none. Snippets come from the body; the document page shows 
 
 import gzip
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -93,3 +94,46 @@ def test_the_laws_parts_none_invented():
         body = found.body(paragraphs)
         assert body[0].startswith("Căn cứ Hiến pháp") and body[-1].startswith(("Bộ luật này", "Luật này"))
         assert found.signer in {"Nguyễn Thị Kim Ngân", "Nguyễn Sinh Hùng"} and found.position == "CHỦ TỊCH QUỐC HỘI"
+
+
+def test_the_outline_of_a_plan_and_of_a_decision():
+    from indexer.documents.structure import outline
+
+    plan = parts(paragraphs_of("kh-15-2017-ldld")).body(paragraphs_of("kh-15-2017-ldld"))
+    sections = outline(plan)
+    assert [s.anchor for s in sections if s.level == 2] == ["muc-i", "muc-ii", "muc-iii"]
+    assert [s.anchor for s in sections if s.anchor.startswith("muc-ii-")] == ["muc-ii-1", "muc-ii-2", "muc-ii-3"]
+    decision = outline(paragraphs_of("qd-15-2020-cdkkt"))
+    assert [s.anchor for s in decision if s.level == 4] == ["dieu-1", "dieu-2", "dieu-3", "dieu-4"]
+    assert [s.anchor for s in decision if s.level == 5] == ["dieu-2-khoan-1", "dieu-2-khoan-2", "dieu-2-khoan-3"]
+    # a news article has no outline to invent
+    assert outline(paragraphs_of("tt-2019-lam-duong-van-quan")) == []
+
+
+def test_the_document_page_has_its_outline_with_anchors(client):
+    html = client.get("/tai-lieu/qd-15-2020-cdkkt").get_data(as_text=True)
+    contents = html.split('<nav class="contents"')[1].split("</nav>")[0]
+    links = re.findall(r'href="#([^"]+)"', contents)
+    assert links == ["dieu-1", "dieu-2", "dieu-3", "dieu-4"]
+    for anchor in links:
+        assert f'<p id="{anchor}"' in html
+
+
+@pytest.mark.shared
+def test_every_chuong_and_dieu_of_the_two_laws_in_order_none_invented():
+    from indexer.documents.structure import outline
+
+    laws = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "laws.jsonl.gz"
+    with gzip.open(laws, "rt", encoding="utf-8") as f:
+        records = [json.loads(line) for line in f]
+    expected = {"45/2019/QH14": (17, 220), "58/2014/QH13": (9, 125)}  # chương, điều, as the laws have them
+    for record in records:
+        paragraphs = [p for p in record["body"].split("\n") if p.strip()]
+        number = next(k for k in expected if k in "\n".join(paragraphs[:8]))
+        chapters, articles = expected[number]
+        sections = outline(parts(paragraphs).body(paragraphs))
+        roman = [s.anchor for s in sections if s.level == 2]
+        assert len(roman) == chapters and roman[:3] == ["chuong-i", "chuong-ii", "chuong-iii"], number
+        assert [s.anchor for s in sections if s.level == 4] == [f"dieu-{n}" for n in range(1, articles + 1)], number
+        assert all(s.label.startswith("Chương ") for s in sections if s.level == 2)
+        assert len({s.anchor for s in sections}) == len(sections)

@@ -104,3 +104,84 @@ def body_text(text: str) -> str:
     if found.head == 0 and found.tail == len(paragraphs):
         return text
     return "\n".join(found.body(paragraphs))
+
+
+# --- the outline: Phần, Chương, Mục, Điều, Khoản of a law; I., 1., a) of other documents ---------
+
+_PART_OF_LAW = re.compile(r"^Phần\s+(thứ\s+\w+|[IVXLC]+|\d+)\b", re.I)
+_CHAPTER = re.compile(r"^Chương\s+([IVXLC]+|\d+)\b")
+_SUBSECTION = re.compile(r"^Mục\s+(\d+)\b")
+_ARTICLE = re.compile(r"^Điều\s+(\d+[a-z]?)\.")
+_ROMAN = re.compile(r"^([IVXLC]+)\.\s+\S")
+_ITEM = re.compile(r"^(\d{1,3})\.\s+\S")
+_POINT = re.compile(r"^([a-zđ])\)\s+\S")
+LABEL_CHARS = 90
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading of the outline: the paragraph it opens, its depth, its anchor and what it reads."""
+
+    index: int
+    level: int
+    anchor: str
+    label: str
+
+
+def _label(text: str) -> str:
+    return text if len(text) <= LABEL_CHARS else text[:LABEL_CHARS].rsplit(" ", 1)[0] + "…"
+
+
+def outline(paragraphs: list[str]) -> list[Section]:
+    """Every part of the body that a reader may want to jump to, in order, each with an anchor
+    made from its numbers ("chuong-ii", "dieu-5", "dieu-5-khoan-2", "muc-ii-3")."""
+    law = sum(1 for p in paragraphs if _ARTICLE.match(p.strip())) >= 2
+    out: list[Section] = []
+    used: set[str] = set()
+    chapter = roman = article = item = ""
+
+    def add(index: int, level: int, anchor: str, label: str) -> None:
+        base, n = anchor, 2
+        while anchor in used:
+            anchor, n = f"{base}-{n}", n + 1
+        used.add(anchor)
+        out.append(Section(index, level, anchor, _label(label)))
+
+    for i, raw in enumerate(paragraphs):
+        text = raw.strip()
+        if m := _PART_OF_LAW.match(text):
+            add(i, 1, "phan-" + m[1].lower().replace(" ", "-"), text)
+        elif m := _CHAPTER.match(text):
+            chapter, article = "chuong-" + m[1].lower(), ""
+            title = paragraphs[i + 1].strip() if i + 1 < len(paragraphs) else ""
+            named = text if len(text) > 12 or not title.isupper() else f"{text}. {title}"
+            add(i, 2, chapter, named)
+        elif m := _SUBSECTION.match(text):
+            add(i, 3, f"{chapter}-muc-{m[1]}" if chapter else f"muc-{m[1]}", text)
+        elif law and (m := _ARTICLE.match(text)):
+            article = "dieu-" + m[1].lower()
+            add(i, 4, article, text)
+        elif not law and (m := _ROMAN.match(text)):
+            roman, item = "muc-" + m[1].lower(), ""
+            add(i, 2, roman, text)
+        elif m := _ITEM.match(text):
+            if law and article:
+                item = f"{article}-khoan-{m[1]}"
+                add(i, 5, item, text)
+            elif not law:
+                item = f"{roman}-{m[1]}" if roman else f"muc-{m[1]}"
+                add(i, 3, item, text)
+        elif (m := _POINT.match(text)) and item:
+            add(i, 6 if law else 4, f"{item}-{m[1]}", text)
+    return out
+
+
+def section_of(sections: list[Section], index: int, deepest: int = 4) -> Section | None:
+    """The part a paragraph belongs to, no deeper than ``deepest`` (an Điều rather than its khoản)."""
+    found = None
+    for section in sections:
+        if section.index > index:
+            break
+        if section.level <= deepest:
+            found = section
+    return found

@@ -89,6 +89,9 @@ def document(doc_id: str):
     texts = [p for p in doc.get("body", "").split("\n") if p.strip()]
     paragraphs = [Markup(highlight(p, sequences, prefixes)) for p in texts]
     found = structure.parts(texts)
+    body = found.body(texts)
+    sections = structure.outline(body)
+    anchors = {s.index: s for s in sections}
     captions = [Markup(highlight(c, sequences, prefixes)) for c in doc.get("captions", [])]
     own = fold_accents((doc.get("number") or "").lower())
     original = original_file(doc)
@@ -106,7 +109,8 @@ def document(doc_id: str):
         },
         title_html=Markup(highlight(doc["title"], sequences, prefixes)),
         letterhead=paragraphs[: found.head],
-        paragraphs=paragraphs[found.head : found.tail],
+        paragraphs=[(p, anchors.get(n)) for n, p in enumerate(paragraphs[found.head : found.tail])],
+        contents=[s for s in sections if s.level <= 4] if len(sections) >= 3 else [],
         closing=paragraphs[found.tail :],
         signer=found.signer,
         position=found.position,
