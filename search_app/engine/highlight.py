@@ -8,6 +8,7 @@ No pyvi here: it must stay fast for every hit.
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
 from functools import lru_cache
@@ -96,11 +97,26 @@ def snippet(text: str, sequences, prefixes=(), size: int = SNIPPET_CHARS) -> str
 
     Only the first SCAN_CHARS are looked at: a long law should not slow every result page.
     """
-    text = " ".join(text[:SCAN_CHARS].split())
+    return passage([text[:SCAN_CHARS]], sequences, prefixes, size)[0]
+
+
+def passage(paragraphs: list[str], sequences, prefixes=(), size: int = SNIPPET_CHARS) -> tuple[str, int]:
+    """``snippet`` over paragraphs, and the paragraph where the passage starts."""
+    flat = [" ".join(p.split()) for p in paragraphs]
+    starts, at = [], 0
+    for p in flat:
+        starts.append(at)
+        at += len(p) + 1
+    text = " ".join(flat)
+    html_text, begin = _snippet(text, sequences, prefixes, size)
+    return html_text, max(0, bisect.bisect_right(starts, begin) - 1)
+
+
+def _snippet(text: str, sequences, prefixes, size: int) -> tuple[str, int]:
     ranges = match_ranges(text, sequences, prefixes)
     if not ranges:
         cut = _cut_end(text, size)
-        return html.escape(text[:cut]) + ("…" if cut < len(text) else "")
+        return html.escape(text[:cut]) + ("…" if cut < len(text) else ""), 0
     best_start, best_score = ranges[0][0], -1
     for i, (start, _end) in enumerate(ranges):
         inside = [r for r in ranges[i:] if r[1] <= start + size]
@@ -111,7 +127,7 @@ def snippet(text: str, sequences, prefixes=(), size: int = SNIPPET_CHARS) -> str
     finish = _cut_end(text, begin + size)
     prefix = "…" if begin > 0 else ""
     suffix = "…" if finish < len(text) else ""
-    return prefix + mark(text, ranges, begin, finish) + suffix
+    return prefix + mark(text, ranges, begin, finish) + suffix, best_start
 
 
 def _cut_start(text: str, pos: int) -> int:
