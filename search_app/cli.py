@@ -521,9 +521,10 @@ _SORT_HELP = "Cách sắp xếp: " + ", ".join(f"{key} ({label.lower()})" for ke
 @option("--to", "date_to", type=_Date(), metavar="NGÀY", help="Đến ngày (dd/mm/yyyy hoặc yyyy-mm-dd).")
 @option("--sort", type=_Choice(list(SORTS)), default=DEFAULT_SORT, show_default=True, help=_SORT_HELP)
 @option("--limit", type=_IntRange(1, MAX_PER_PAGE), default=10, show_default=True, metavar="SỐ", help="Số kết quả.")
+@option("--exact", is_flag=True, help="Tìm đúng các từ đã gõ, không thay bằng từ đã sửa lỗi chính tả.")
 @option("--json", "as_json", is_flag=True, help="In kết quả dạng JSON (như /api/search; ngày dạng yyyy-mm-dd).")
 @click.argument("query", nargs=-1, metavar="[TỪ_KHOÁ]...")
-def search_command(data_dir, index_dir, units, types, date_from, date_to, sort, limit, as_json, query) -> None:
+def search_command(data_dir, index_dir, units, types, date_from, date_to, sort, limit, exact, as_json, query) -> None:
     """Tìm kiếm TỪ_KHOÁ (có dấu hoặc không dấu, số hiệu văn bản, chữ viết tắt)."""
     from indexer.index.build import IndexMissing
     from search_app.engine import Engine, QueryError, SearchRequest
@@ -538,6 +539,7 @@ def search_command(data_dir, index_dir, units, types, date_from, date_to, sort, 
             date_to=date_to,
             sort=sort,
             per_page=limit,
+            exact=exact,
         )
         engine = Engine(settings.index_dir, result_cache=0, postings_cache_mb=settings.postings_cache_mb)
         result = engine.search(request)
@@ -547,6 +549,8 @@ def search_command(data_dir, index_dir, units, types, date_from, date_to, sort, 
         click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
         return
     click.echo(f"{_count(result.total)} kết quả ({result.took_ms:.0f} ms)")
+    if result.corrected:
+        click.echo(f"Đang hiển thị kết quả cho: {result.corrected} (tìm chính xác “{result.corrected_from}”: --exact)")
     if result.relaxed:
         click.echo("Không có tài liệu chứa đủ các từ; hiển thị tài liệu chứa một phần.")
     if result.suggestion:

@@ -106,9 +106,12 @@ def test_pagination_pages_do_not_overlap(client):
     assert first["total"] == second["total"]
 
 
-def test_misspelled_query_gets_a_suggestion(client):
+def test_a_misspelt_query_is_answered_for_its_correction_unless_asked_exactly(client):
     data = get(client, "/api/search", q="cong doam")
-    assert data["suggestion"] == "cong doan"
+    assert data["corrected"] == "cong doan" and data["corrected_from"] == "cong doam" and data["suggestion"] is None
+    assert data["total"] == get(client, "/api/search", q="cong doan")["total"] > 0
+    exact = get(client, "/api/search", q="cong doam", exact="1")
+    assert exact["corrected"] is None and exact["suggestion"] == "cong doan"
 
 
 @pytest.mark.parametrize(

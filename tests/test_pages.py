@@ -42,8 +42,18 @@ def test_no_results_says_so_and_suggests_dropping_filters(client):
 
 
 def test_suggestion_is_offered(client):
+    html = page(client, "/", q="bảo hiễm")
+    assert "Có phải bạn muốn tìm" in html and "bảo hiểm" in html
+
+
+def test_corrected_results_say_so_and_the_typed_words_are_one_click_away(client):
     html = page(client, "/", q="cong doam")
-    assert "Có phải bạn muốn tìm" in html and "cong doan" in html
+    banner = re.search(r'<p class="suggestion corrected".*?</p>', html, re.S).group(0)
+    assert "Đang hiển thị kết quả cho <strong>cong doan</strong>" in banner
+    exact = re.search(r'href="([^"]+)"', banner).group(1).replace("&amp;", "&")
+    assert "exact=1" in exact and "q=cong+doam" in exact
+    assert 'class="suggestion corrected"' not in client.get(exact).get_data(as_text=True)
+    assert 'value="cong doam"' in html  # the box keeps what was typed
 
 
 def test_sort_and_pagination_links_carry_the_whole_state(client):

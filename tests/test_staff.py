@@ -288,14 +288,14 @@ def test_searches_stay_correct_while_a_full_reindex_of_3000_documents_runs(tmp_p
     app = make_staff_app(tmp_path, {"bulk.jsonl": placeholder})
     bulk = tmp_path / "corpus" / "bulk.jsonl"
     client = signed_in(app)
-    queries = ["nghi quyet dai hoi", "15/KH-LĐLĐ", "mái ấm công đoàn", "xembanmoi"]
+    queries = ["nghi quyet dai hoi", "15/KH-LĐLĐ", "mái ấm công đoàn", "zqxwkv"]
     before = {q: client.get("/api/search", query_string={"q": q}).get_json() for q in queries}
-    assert before["xembanmoi"]["total"] == 0
+    assert before["zqxwkv"]["total"] == 0
 
     # staff replace the bulk file with 3,000 articles, then reindex everything
     records = generated_records(3000)
     for record in records[::300]:
-        record["body"] += " Xembanmoi."
+        record["body"] += " Zqxwkv."
     write_jsonl(bulk, records)
     client.post("/quan-tri/lap-chi-muc", data={"csrf_token": csrf(client, "/quan-tri/")})
     reindexer = app.extensions["reindexer"]
@@ -324,7 +324,7 @@ def test_searches_stay_correct_while_a_full_reindex_of_3000_documents_runs(tmp_p
     assert len(seen) > 20
     assert all((total, first) in (old[q], new[q]) for q, total, first in seen)
     assert sum((total, first) == old[q] for q, total, first in seen) > len(seen) // 2
-    after = client.get("/api/search", query_string={"q": "xembanmoi"}).get_json()
+    after = client.get("/api/search", query_string={"q": "zqxwkv"}).get_json()
     assert after["total"] == 10 and after["hits"][0]["id"].startswith("gen-")
     assert client.get("/api/search?q=15/KH-LĐLĐ").get_json()["hits"][0]["id"] == "kh-15-2017-ldld"
 

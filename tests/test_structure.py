@@ -137,3 +137,24 @@ def test_every_chuong_and_dieu_of_the_two_laws_in_order_none_invented():
         assert [s.anchor for s in sections if s.level == 4] == [f"dieu-{n}" for n in range(1, articles + 1)], number
         assert all(s.label.startswith("Chương ") for s in sections if s.level == 2)
         assert len({s.anchor for s in sections}) == len(sections)
+
+
+def test_a_hit_in_a_long_document_names_and_links_the_part_it_is_from(tmp_path):
+    from indexer.index.build import build_index
+
+    from conftest import engine_for, write_doc
+
+    articles = [f"Điều {n}. Quy định số {n}\n\nNội dung chung của điều {n} về công đoàn cơ sở." for n in range(1, 15)]
+    articles[8] = "Điều 9. Quỹ xã hội\n\nHỗ trợ xây mới Mái ấm Công đoàn cho đoàn viên khó khăn."
+    write_doc(
+        tmp_path / "c",
+        "quy-che.md",
+        {"id": "quy-che", "title": "Quy chế thi đua khen thưởng", "type": "quyết định"},
+        "\n\n".join(articles),
+    )
+    build_index([tmp_path / "c"], tmp_path / "index")
+    hit = engine_for(tmp_path / "index").search(SearchRequest(q="mai am cong doan")).hits[0]
+    assert hit.id == "quy-che" and hit.part == "Điều 9. Quỹ xã hội" and hit.anchor == "dieu-9"
+    assert "<mark>Mái ấm Công đoàn</mark>" in hit.snippet
+    short = engine_for(tmp_path / "index").search(SearchRequest(q="thi dua khen thuong")).hits[0]
+    assert short.part is None  # nothing matched inside: no part to name

@@ -227,6 +227,9 @@ class IndexArrays:
     def dates(self, fieldname: str = "date") -> np.ndarray:
         """The sortable form of each document's date, or of when it was ``added`` (see ``date_key``)."""
         found = self._shared.dates.get(fieldname)
+        if found is None and fieldname not in self.searcher.schema:
+            # an index written by an older version, until it is rebuilt: no value anywhere
+            found = self._shared.dates[fieldname] = np.zeros(self.size, dtype=np.uint64)
         if found is None:
             parts = [self._leaf_dates(leaf, fieldname) for leaf, _ in self.leaves]
             found = np.concatenate(parts) if parts else np.empty(0, np.uint64)

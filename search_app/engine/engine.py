@@ -2,10 +2,13 @@
 
 An ``Engine`` owns what searching an index folder needs: one open searcher per thread
 (reopened only when the index has a new commit), the arrays and their cache, the result
-cache, and warming before requests arrive. It answers ``search``, ``document``, ``related``
-and ``suggest``; a search runs the parsed query with the filters over whole arrays, counts
-facets (each under the other facets' filters), ranks, falls back to any-word matching when
-all-words finds nothing, suggests a corrected query, and marks matches in titles and snippets.
+cache, and warming before requests arrive. It answers ``search``, ``document``, ``related``,
+``complete`` and ``suggest``; a search runs the parsed query with the filters over whole
+arrays (each article once), counts facets (each under the other facets' filters), ranks;
+when the words as typed are not found together it answers for their spelling correction if
+that finds them all (saying so), and only then falls back to any-word matching; it marks
+matches in titles and in snippets taken from the body (and names the part of a long
+document they are from).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from whoosh.searching import Searcher
 
 from indexer import whoosh_w3
 from indexer.documents.metadata import TYPE_LABELS
-from indexer.documents.structure import body_text
+from indexer.documents.structure import body_text, outline, section_of
 from indexer.index.build import CURRENT, open_index
 from indexer.index.schema import TEXT_FIELDS
 from indexer.text.analysis import load_segmenter
@@ -29,15 +32,18 @@ from search_app.engine import facets as F
 from search_app.engine.arrays import DEFAULT_CACHE_MB, ArrayStore, IndexArrays
 from search_app.engine.complete import MAX_COMPLETIONS, Completion, complete
 from search_app.engine.evaluate import evaluate
-from search_app.engine.highlight import highlight, snippet
+from search_app.engine.highlight import SCAN_CHARS, best_paragraph, highlight, passage
 from search_app.engine.lru import LRUCache
 from search_app.engine.query import ParsedQuery, QueryError, build_query, parse
 from search_app.engine.ranking import rank_by_added, rank_by_date, rank_by_score
 from search_app.engine.request import SearchRequest
 from search_app.engine.results import Hit, SearchResult
-from search_app.engine.suggest import suggest
+from search_app.engine.spelling import speller_for
+from search_app.engine.suggest import correct
 
 DEFAULT_RESULT_CACHE = 1024  # entries
+OUTLINED = 12  # paragraphs: a shorter document is read whole, its parts need no naming
+LONG_SCAN_CHARS = 400_000  # how far into a long document (a law) a snippet is looked for
 
 
 class Engine:
@@ -99,6 +105,7 @@ class Engine:
             arrays.lengths(name)
         arrays.dates()
         arrays.dates("added")
+        speller_for(arrays)
 
     def close(self) -> None:
         searcher = getattr(self._local, "searcher", None)
@@ -148,12 +155,13 @@ class Engine:
         return complete(self.arrays(), text, limit)
 
     def suggest(self, q: str) -> str | None:
-        """A corrected query when some word of ``q`` is in no document, if it finds something."""
+        """A corrected query when some word of ``q`` is in no document (or hardly any), if the
+        correction's words stand together in some document; as the member would type it."""
         parsed = parse(q)
         if parsed.empty or parsed.number_only:
             return None
-        searcher = self.searcher()
-        return suggest(searcher, self.arrays(searcher), parsed, 0, False)
+        correction = correct(self.arrays(), parsed.text)
+        return correction.text if correction is not None else None
 
 
 def _search(searcher: Searcher, arrays: IndexArrays, request: SearchRequest, started: float) -> SearchResult:
@@ -171,7 +179,24 @@ def _search(searcher: Searcher, arrays: IndexArrays, request: SearchRequest, sta
         parsed = parse(request.q, numbers=False)
         found = evaluate(build_query(parsed, expand_prefix=expand, phrase_bonus=False), arrays, scope)
     relaxed = False
-    if not (found.mask & allowed).any() and len(parsed.required) > 1:
+    spell = not parsed.empty and not parsed.number_only
+    corrected = suggestion = None
+    if spell and not (found.mask & allowed).any():
+        # a correction that finds every word beats the typed words found some at a time
+        correction = correct(arrays, parsed.text)
+        try:
+            fixed = parse(correction.text) if correction is not None else None
+        except QueryError:  # words typed together, apart, can pass the limit on words
+            correction = fixed = None
+        if correction is not None:
+            fixed_found = None
+            if not getattr(request, "exact", False):
+                fixed_found = evaluate(build_query(fixed, expand_prefix=expand, phrase_bonus=False), arrays, scope)
+            if fixed_found is not None and (fixed_found.mask & allowed).any():
+                parsed, found, corrected = fixed, fixed_found, correction.text
+            else:
+                suggestion = correction.text
+    if corrected is None and not (found.mask & allowed).any() and len(parsed.required) > 1:
         loose = evaluate(build_query(parsed, relaxed=True, expand_prefix=expand, phrase_bonus=False), arrays, scope)
         if (loose.mask & allowed).any():
             found, relaxed = loose, True
@@ -198,17 +223,37 @@ def _search(searcher: Searcher, arrays: IndexArrays, request: SearchRequest, sta
     for n in range(offset, min(offset + request.per_page, len(ranked))):
         doc = searcher.stored_fields(int(ranked[n]))["doc"]
         hits.append(_hit(doc, float(scores[n]) if scores is not None else 0.0, parsed))
-    suggestion = None
-    if not parsed.empty and not parsed.number_only:
-        suggestion = suggest(searcher, arrays, parsed, total, relaxed)
+    if spell and total and not relaxed and corrected is None and suggestion is None:
+        # every word found: "did you mean" only for marks no document has, or a far more common word
+        better = correct(arrays, parsed.text, found=total)
+        suggestion = better.text if better is not None else None
     took = (time.perf_counter() - started) * 1000
-    return SearchResult(request, total, hits, facet_values, took, suggestion, relaxed, parsed)
+    corrected_from = request.q if corrected is not None else None
+    return SearchResult(
+        request, total, hits, facet_values, took, suggestion, relaxed, parsed, corrected, corrected_from
+    )
 
 
 def _hit(doc: dict, score: float, parsed: ParsedQuery) -> Hit:
     sequences = parsed.highlight_sequences()
     prefixes = parsed.prefixes()
     kind = doc.get("type") or "tin tức"
+    # the letterhead and nơi nhận of an official document never make its snippet; in a long one
+    # the snippet says which part it is from ("Điều 5. …") and the hit links there
+    paragraphs = [p for p in body_text(doc.get("body", "")).split("\n") if p.strip()]
+    sections = outline(paragraphs) if len(paragraphs) >= OUTLINED else []
+    budget, kept = LONG_SCAN_CHARS if sections else SCAN_CHARS, []
+    for p in paragraphs:
+        kept.append(p)
+        budget -= len(p)
+        if budget <= 0:
+            break
+    at = best_paragraph(kept, sequences, prefixes) if sections else None
+    if at is not None:
+        part = section_of(sections, at)
+        shown = passage(kept[at : at + 3], sequences, prefixes)[0]
+    else:
+        part, shown = None, passage(kept, sequences, prefixes)[0]
     return Hit(
         id=doc["id"],
         title=doc["title"],
@@ -220,8 +265,9 @@ def _hit(doc: dict, score: float, parsed: ParsedQuery) -> Hit:
         number=doc.get("number"),
         numbers=doc.get("numbers") or [],
         url=doc.get("url"),
-        # the letterhead and nơi nhận of an official document never make its snippet
-        snippet=snippet(body_text(doc.get("body", "")), sequences, prefixes),
+        snippet=shown,
+        part=part.label if part else None,
+        anchor=part.anchor if part else None,
         score=round(score, 4),
         added=doc.get("added"),
         changed=doc.get("changed"),

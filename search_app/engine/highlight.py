@@ -100,6 +100,22 @@ def snippet(text: str, sequences, prefixes=(), size: int = SNIPPET_CHARS) -> str
     return passage([text[:SCAN_CHARS]], sequences, prefixes, size)[0]
 
 
+def best_paragraph(paragraphs: list[str], sequences, prefixes=()) -> int | None:
+    """The paragraph that holds the most of the query's words (then the most matches; the first
+    of equals), for naming the part of a long document a hit is from; None if none matches."""
+    words = [seq for seq in sequences if all(_SYLLABLE.fullmatch(s) for s in seq)]
+    patterns = [p for p in (_pattern((seq,), ()) for seq in dict.fromkeys(words)) if p is not None]
+    patterns += [p for p in (_pattern((), (prefix,)) for prefix in dict.fromkeys(prefixes)) if p is not None]
+    best, best_key = None, (0, 0)
+    for n, paragraph in enumerate(paragraphs):
+        folded = fold_lower_same_length(paragraph)
+        counts = [len(pattern.findall(folded)) for pattern in patterns]
+        key = (sum(1 for c in counts if c), sum(counts))
+        if key > best_key:
+            best, best_key = n, key
+    return best
+
+
 def passage(paragraphs: list[str], sequences, prefixes=(), size: int = SNIPPET_CHARS) -> tuple[str, int]:
     """``snippet`` over paragraphs, and the paragraph where the passage starts."""
     flat = [" ".join(p.split()) for p in paragraphs]

@@ -25,6 +25,8 @@ class Hit:
     score: float
     added: str | None = None  # when the index took it in (UTC, ISO 8601)
     changed: str | None = None  # when what it shows last changed
+    part: str | None = None  # the part of a long document the snippet is from: "Điều 5. …"
+    anchor: str | None = None  # and its anchor on the document page: "dieu-5"
 
     def to_json(self) -> dict:
         return {
@@ -39,6 +41,8 @@ class Hit:
             "url": self.url,
             "added": self.added,
             "changed": self.changed,
+            "part": self.part,
+            "anchor": self.anchor,
         }
 
 
@@ -51,7 +55,12 @@ class SearchResult:
     took_ms: float
     suggestion: str | None = None
     relaxed: bool = False
-    parsed: ParsedQuery | None = None
+    parsed: ParsedQuery | None = None  # the query the hits answer: the correction, when there is one
+    # the words as typed found nothing (or only some of them) and a spelling correction found documents
+    # with all of its words: these are its results. ``corrected`` is the query searched, as the member
+    # would type it; ``corrected_from`` the query as typed (``request.q``), searched as typed with exact=1
+    corrected: str | None = None
+    corrected_from: str | None = None
 
     @property
     def pages(self) -> int:
@@ -75,5 +84,7 @@ class SearchResult:
             "facets": {name: [asdict(v) for v in values] for name, values in self.facets.items()},
             "suggestion": self.suggestion,
             "relaxed": self.relaxed,
+            "corrected": self.corrected,
+            "corrected_from": self.corrected_from,
             "took_ms": round(self.took_ms, 2),
         }
