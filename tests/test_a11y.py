@@ -350,3 +350,17 @@ def test_a_document_prints_as_its_text_and_details_only(desktop, base_url):  # n
         assert page.locator(hidden).count() == 0 or not page.locator(hidden).first.is_visible(), hidden
     assert page.locator(".document h1").is_visible() and page.locator(".document .body p").first.is_visible()
     assert page.locator(".document dl.meta").is_visible()
+
+
+def test_corrected_results_banner_with_the_keyboard(screen, base_url):  # noqa: F811
+    page = visit(screen, base_url + "/?q=cong+doam")
+    banner = page.locator(".suggestion.corrected")
+    assert banner.is_visible() and "Đang hiển thị kết quả cho cong doan" in banner.inner_text()
+    assert not axe_findings(page)
+    exact = banner.locator("a")
+    assert exact.bounding_box()["height"] >= TAP or screen.viewport_size["width"] > PHONE_WIDTH
+    exact.focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "exact=1" in page.url and page.locator(".suggestion.corrected").count() == 0
+    assert "Có phải bạn muốn tìm: cong doan" in page.locator(".suggestion").inner_text()
