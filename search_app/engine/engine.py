@@ -250,7 +250,8 @@ def _hit(doc: dict, score: float, parsed: ParsedQuery) -> Hit:
             break
     at = best_paragraph(kept, sequences, prefixes) if sections else None
     if at is not None:
-        part = section_of(sections, at)
+        # a law's Điều, a plan's "II. …": an item ("3. …") is a sentence, not a name
+        part = section_of(sections, at, deepest=4 if any(s.anchor.startswith("dieu-") for s in sections) else 2)
         shown = passage(kept[at : at + 3], sequences, prefixes)[0]
     else:
         part, shown = None, passage(kept, sequences, prefixes)[0]
