@@ -42,6 +42,7 @@ from search_app.engine.spelling import speller_for
 from search_app.engine.suggest import correct
 
 DEFAULT_RESULT_CACHE = 1024  # entries
+SOFT_AND_WORDS = 3  # a query of this many words also lists documents missing one of them
 OUTLINED = 12  # paragraphs: a shorter document is read whole, its parts need no naming
 LONG_SCAN_CHARS = 400_000  # how far into a long document (a law) a snippet is looked for
 
@@ -196,6 +197,10 @@ def _search(searcher: Searcher, arrays: IndexArrays, request: SearchRequest, sta
                 parsed, found, corrected = fixed, fixed_found, correction.text
             else:
                 suggestion = correction.text
+    # soft AND: after the documents with every word, those missing one of three or more
+    complete_mask, missing = found.mask.copy(), None
+    if len(parsed.required) >= SOFT_AND_WORDS and not parsed.number_only:
+        found, missing = _missing_one(parsed, found, arrays, scope, expand)
     if corrected is None and not (found.mask & allowed).any() and len(parsed.required) > 1:
         loose = evaluate(build_query(parsed, relaxed=True, expand_prefix=expand, phrase_bonus=False), arrays, scope)
         if (loose.mask & allowed).any():
@@ -213,7 +218,14 @@ def _search(searcher: Searcher, arrays: IndexArrays, request: SearchRequest, sta
             facet_values[facet.name] = facet.values(request, facet.count(request, arrays, counted))
 
     offset = (request.page - 1) * request.per_page
-    if request.sort == "relevance" and not parsed.empty:
+    complete = matched & complete_mask if not relaxed else np.zeros_like(matched)
+    if request.sort == "relevance" and not parsed.empty and missing is not None and (matched & ~complete).any():
+        # every word first, ranked as usual; then the documents missing one, by their scores
+        first, first_scores = rank_by_score(arrays, parsed, found.scores, complete, offset + request.per_page)
+        rest = np.flatnonzero(matched & ~complete)
+        rest = rest[np.lexsort((rest, -found.scores[rest]))]
+        ranked, scores = np.concatenate([first, rest]), np.concatenate([first_scores, found.scores[rest]])
+    elif request.sort == "relevance" and not parsed.empty:
         ranked, scores = rank_by_score(arrays, parsed, found.scores, matched, offset + request.per_page)
     elif request.sort == "added":
         ranked, scores = rank_by_added(arrays, matched), None
@@ -222,7 +234,8 @@ def _search(searcher: Searcher, arrays: IndexArrays, request: SearchRequest, sta
     hits = []
     for n in range(offset, min(offset + request.per_page, len(ranked))):
         doc = searcher.stored_fields(int(ranked[n]))["doc"]
-        hits.append(_hit(doc, float(scores[n]) if scores is not None else 0.0, parsed))
+        lacking = missing[int(ranked[n])] if missing is not None and not complete[int(ranked[n])] else None
+        hits.append(_hit(doc, float(scores[n]) if scores is not None else 0.0, parsed, lacking))
     if spell and total and not relaxed and corrected is None and suggestion is None:
         # every word found: "did you mean" only for marks no document has, or a far more common word
         better = correct(arrays, parsed.text, found=total)
@@ -230,11 +243,46 @@ def _search(searcher: Searcher, arrays: IndexArrays, request: SearchRequest, sta
     took = (time.perf_counter() - started) * 1000
     corrected_from = request.q if corrected is not None else None
     return SearchResult(
-        request, total, hits, facet_values, took, suggestion, relaxed, parsed, corrected, corrected_from
+        request,
+        total,
+        hits,
+        facet_values,
+        took,
+        suggestion,
+        relaxed,
+        parsed,
+        corrected,
+        corrected_from,
+        complete=int(np.count_nonzero(complete)) if not relaxed else 0,
     )
 
 
-def _hit(doc: dict, score: float, parsed: ParsedQuery) -> Hit:
+def _missing_one(parsed: ParsedQuery, found, arrays: IndexArrays, scope: np.ndarray, expand):
+    """``found`` with the documents that hold every word but one added, scored by the words they
+    hold; and for each document the word it lacks ("" where it lacks none)."""
+    clauses = parsed.required
+    held = np.zeros(arrays.size, dtype=np.int16)
+    scores = np.zeros(arrays.size, dtype=np.float32)
+    lacking = np.full(arrays.size, -1, dtype=np.int16)
+    for n, clause in enumerate(clauses):
+        one = evaluate(
+            build_query(replace(parsed, required=[clause]), expand_prefix=expand, phrase_bonus=False), arrays, scope
+        )
+        held += one.mask
+        scores += np.where(one.mask, one.scores, 0)
+        lacking[~one.mask] = n
+    near = (held == len(clauses) - 1) & ~found.mask
+    if not near.any():
+        return found, None
+    found.mask |= near
+    found.scores[near] = scores[near]
+    words = [" ".join(c.alternatives[0]) if c.alternatives else (c.number or "") for c in clauses]
+    missing = np.empty(arrays.size, dtype=object)
+    missing[near] = [words[k] for k in lacking[near]]
+    return found, missing
+
+
+def _hit(doc: dict, score: float, parsed: ParsedQuery, missing: str | None = None) -> Hit:
     sequences = parsed.highlight_sequences()
     prefixes = parsed.prefixes()
     kind = doc.get("type") or "tin tức"
@@ -269,6 +317,7 @@ def _hit(doc: dict, score: float, parsed: ParsedQuery) -> Hit:
         snippet=shown,
         part=part.label if part else None,
         anchor=part.anchor if part else None,
+        missing=missing,
         score=round(score, 4),
         added=doc.get("added"),
         changed=doc.get("changed"),

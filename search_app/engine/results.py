@@ -27,6 +27,7 @@ class Hit:
     changed: str | None = None  # when what it shows last changed
     part: str | None = None  # the part of a long document the snippet is from: "Điều 5. …"
     anchor: str | None = None  # and its anchor on the document page: "dieu-5"
+    missing: str | None = None  # the one word of the query this document lacks (soft AND)
 
     def to_json(self) -> dict:
         return {
@@ -43,6 +44,7 @@ class Hit:
             "changed": self.changed,
             "part": self.part,
             "anchor": self.anchor,
+            "missing": self.missing,
         }
 
 
@@ -61,6 +63,7 @@ class SearchResult:
     # would type it; ``corrected_from`` the query as typed (``request.q``), searched as typed with exact=1
     corrected: str | None = None
     corrected_from: str | None = None
+    complete: int = 0  # of ``total``, the documents with every word (the rest lack one: soft AND)
 
     @property
     def pages(self) -> int:
@@ -86,5 +89,6 @@ class SearchResult:
             "relaxed": self.relaxed,
             "corrected": self.corrected,
             "corrected_from": self.corrected_from,
+            "complete": self.complete,
             "took_ms": round(self.took_ms, 2),
         }
