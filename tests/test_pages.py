@@ -204,3 +204,12 @@ def test_related_numbers_never_list_the_document_itself(client):
     html = page(client, "/tai-lieu/dinh-kem-hd-02-2021-ldld")
     cited = re.search(r"Văn bản liên quan</dt><dd>(.*?)</dd>", html)
     assert cited and "45/NQ-LĐLĐ" in cited.group(1) and "02/HD-LĐLĐ" not in cited.group(1)
+
+
+def test_a_result_links_the_original_file(client):
+    html = page(client, "/", q="45/NQ-LĐLĐ")
+    first = html.split('<li class="hit">')[1].split("</li>")[0]
+    link = re.search(r'class="original" href="([^"]+)"[^>]*>Tệp gốc \(PDF\)<', first)
+    assert link and client.get(link.group(1)).mimetype == "application/pdf"
+    news = page(client, "/", q="lam duong van quan").split('<li class="hit">')[1].split("</li>")[0]
+    assert 'class="original"' not in news

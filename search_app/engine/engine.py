@@ -42,6 +42,7 @@ from search_app.engine.spelling import speller_for
 from search_app.engine.suggest import correct
 
 DEFAULT_RESULT_CACHE = 1024  # entries
+ORIGINAL_KINDS = {".pdf": "PDF", ".docx": "DOCX", ".html": "HTML", ".htm": "HTML"}  # files members can download
 SOFT_AND_WORDS = 3  # a query of this many words also lists documents missing one of them
 OUTLINED = 12  # paragraphs: a shorter document is read whole, its parts need no naming
 LONG_SCAN_CHARS = 400_000  # how far into a long document (a law) a snippet is looked for
@@ -318,6 +319,7 @@ def _hit(doc: dict, score: float, parsed: ParsedQuery, missing: str | None = Non
         part=part.label if part else None,
         anchor=part.anchor if part else None,
         missing=missing,
+        original=ORIGINAL_KINDS.get(Path(doc.get("source") or "").suffix.lower()),
         score=round(score, 4),
         added=doc.get("added"),
         changed=doc.get("changed"),

@@ -28,6 +28,7 @@ class Hit:
     part: str | None = None  # the part of a long document the snippet is from: "Điều 5. …"
     anchor: str | None = None  # and its anchor on the document page: "dieu-5"
     missing: str | None = None  # the one word of the query this document lacks (soft AND)
+    original: str | None = None  # "PDF", "DOCX", "HTML": the file it was read from can be downloaded
 
     def to_json(self) -> dict:
         return {
@@ -45,6 +46,7 @@ class Hit:
             "part": self.part,
             "anchor": self.anchor,
             "missing": self.missing,
+            "original": self.original,
         }
 
 

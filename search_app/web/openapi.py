@@ -257,6 +257,11 @@ def _schemas() -> dict:
                 "part": {**_NULLABLE, "description": "Phần của văn bản dài mà đoạn trích thuộc về: Điều 5. …"},
                 "anchor": {**_NULLABLE, "description": "Neo của phần đó trên trang tài liệu (#dieu-5)"},
                 "missing": {**_NULLABLE, "description": "Từ của câu tìm mà tài liệu này không có"},
+                "original": {
+                    "type": ["string", "null"],
+                    "enum": ["PDF", "DOCX", "HTML", None],
+                    "description": "Có tệp gốc để tải về (/tep-goc/{id})",
+                },
             },
         },
         "FacetValue": facet_value,
