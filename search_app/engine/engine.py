@@ -43,7 +43,8 @@ from search_app.engine.suggest import correct
 
 DEFAULT_RESULT_CACHE = 1024  # entries
 ORIGINAL_KINDS = {".pdf": "PDF", ".docx": "DOCX", ".html": "HTML", ".htm": "HTML"}  # files members can download
-SOFT_AND_WORDS = 3  # a query of this many words also lists documents missing one of them
+SOFT_AND_WORDS = 3  # a query of this many words also lists documents missing one of them,
+SOFT_AND_BELOW = 50  # when fewer documents than this have them all
 OUTLINED = 12  # paragraphs: a shorter document is read whole, its parts need no naming
 LONG_SCAN_CHARS = 400_000  # how far into a long document (a law) a snippet is looked for
 
@@ -198,9 +199,11 @@ def _search(searcher: Searcher, arrays: IndexArrays, request: SearchRequest, sta
                 parsed, found, corrected = fixed, fixed_found, correction.text
             else:
                 suggestion = correction.text
-    # soft AND: after the documents with every word, those missing one of three or more
+    # soft AND: after the documents with every word, those missing one of three or more, when
+    # the first are too few to read on (a long list of them needs nothing after it)
     complete_mask, missing = found.mask.copy(), None
-    if len(parsed.required) >= SOFT_AND_WORDS and not parsed.number_only:
+    few = np.count_nonzero(found.mask & allowed) < SOFT_AND_BELOW
+    if few and len(parsed.required) >= SOFT_AND_WORDS and not parsed.number_only:
         found, missing = _missing_one(parsed, found, arrays, scope, expand)
     if corrected is None and not (found.mask & allowed).any() and len(parsed.required) > 1:
         loose = evaluate(build_query(parsed, relaxed=True, expand_prefix=expand, phrase_bonus=False), arrays, scope)
