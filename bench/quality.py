@@ -1,8 +1,16 @@
-"""Search-quality evaluation: MRR, nDCG@10 and recall@10 per query class, ours against plain Whoosh.
+"""Search-quality evaluation: success@1/@10, MRR, nDCG@10 and recall@10 per query class, ours against plain Whoosh.
 
-The judged queries are in ``bench/eval/queries.tsv`` (class, fast, query, relevant ids; a grade
-is written ``id:2``, plain ids are grade 1). Queries of class ``nfd`` are stored NFC and turned
-into NFD here; ``upper`` queries are stored as typed.
+Two sets of judged queries, each a TSV of class, fast, query, relevant ids (a grade is written
+``id:2``, plain ids are grade 1):
+
+* ``bench/eval/queries.tsv``: how the text is written (accents or none, NFD, tone placement,
+  capitals, abbreviations, numbers, phrases, a few misspellings, unit and topic). Queries of class
+  ``nfd`` are stored NFC and turned into NFD here; ``upper`` queries are stored as typed.
+* ``bench/eval/typing.tsv``: how members really type (a letter dropped, doubled or swapped, a wrong
+  tone mark, Telex or VNI left unconverted, words run together, document numbers in their own
+  spellings, ĐH/CĐ/TB with two meanings), stored exactly as typed.
+
+Success@k is 1 when a document of the query's highest grade (the one it is after) is in the top k.
 
 Two indexes are built once and cached under ``/tmp/tracuu-quality/`` (never in the repository),
 keyed by a hash of their inputs (the documents and the index-time code of ``indexer/``):
@@ -22,7 +30,12 @@ updates it incrementally, by content hash (use ``--rebuild`` after changing what
 puts in a field); query-time code (``query.py``, ``search.py``, the abbreviation table) needs
 neither. The baseline is rebuilt only when the set of (id, content hash) changes.
 
-    python bench/quality.py [--subset N] [--json] [--rebuild] [--fast-only] [--details FILE]
+    python bench/quality.py [--queries FILE ...] [--subset N] [--json] [--rebuild] [--fast-only]
+                            [--details FILE] [--cache DIR]
+
+Without ``--queries`` both sets are evaluated, each in its own tables (``--json``: a dict keyed by
+the file's stem, ``queries`` and ``typing``, then by index, ``full`` and ``corpus``). ``--cache``
+puts the indexes elsewhere, e.g. to measure another checkout without rebuilding this one's.
 """
 
 from __future__ import annotations
@@ -57,12 +70,17 @@ SHARED = ROOT.parent / "shared" / "corpus"
 DANTRI = SHARED / "dantri.jsonl.gz"
 SLICE = {"vietnews": 5000, "baomoi": 5000}  # first N lines of each file
 QUERIES = Path(__file__).resolve().parent / "eval" / "queries.tsv"
+TYPING = Path(__file__).resolve().parent / "eval" / "typing.tsv"
 CACHE = Path("/tmp/tracuu-quality")
 K = 10
 QUERY_TIME = {"abbreviations.py", "abbreviations.tsv"}  # of indexer/; the read path is in search_app/
 ANALYSIS = {"analysis.py", "normalise.py", "schema.py"}  # a change here means a new index
 CODE_SUFFIXES = {".py", ".tsv", ".txt", ".yaml"}
-METRICS = ("mrr", "ndcg", "recall")
+METRICS = ("s1", "s10", "mrr", "ndcg", "recall")
+METRIC_NAMES = {"s1": "S@1", "s10": "S@10", "mrr": "MRR", "ndcg": "nDCG@10", "recall": "R@10"}
+# the columns of each set's tables: queries.tsv keeps the columns its published figures have
+COLUMNS = {"queries": ("mrr", "ndcg", "recall")}
+DEFAULT_COLUMNS = ("s1", "s10", "mrr", "ndcg")
 
 Ranker = Callable[[object, str], list[str]]  # (our Engine or the baseline's searcher, query) -> ids
 
@@ -117,14 +135,26 @@ def subset(queries: Iterable[Query], n: int | None, fast_only: bool = False) -> 
 
 
 def scores(ranked: list[str], relevant: dict[str, int], k: int = K) -> dict[str, float]:
-    """Reciprocal rank, nDCG (gain 2^grade - 1) and recall, all at ``k``."""
+    """Success@1 and @k, reciprocal rank, nDCG (gain 2^grade - 1) and recall, all at ``k``.
+
+    Success counts the documents of the highest grade the query has (``id:2``, the one it is
+    after; its ``id:1`` documents when it has no other).
+    """
     top = ranked[:k]
+    best = max(relevant.values(), default=0)
+    wanted = {d for d, g in relevant.items() if g == best}
     rr = next((1 / (i + 1) for i, d in enumerate(top) if d in relevant), 0.0)
     dcg = sum((2 ** relevant.get(d, 0) - 1) / math.log2(i + 2) for i, d in enumerate(top))
     ideal = sorted(relevant.values(), reverse=True)[:k]
     idcg = sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(ideal))
     found = sum(1 for d in top if d in relevant)
-    return {"mrr": rr, "ndcg": dcg / idcg if idcg else 0.0, "recall": found / len(relevant) if relevant else 0.0}
+    return {
+        "s1": float(bool(top) and top[0] in wanted),
+        "s10": float(any(d in wanted for d in top)),
+        "mrr": rr,
+        "ndcg": dcg / idcg if idcg else 0.0,
+        "recall": found / len(relevant) if relevant else 0.0,
+    }
 
 
 def ours(engine: Engine, text: str) -> list[str]:
@@ -143,7 +173,7 @@ def ours(engine: Engine, text: str) -> list[str]:
 def evaluate(
     source, queries: Iterable[Query], rank: Ranker = ours, details: list | None = None
 ) -> dict[str, dict[str, float]]:
-    """Mean MRR, nDCG@10, recall@10 per class and ``overall`` (mean over queries), plus ``n``.
+    """Mean success@1/@10, MRR, nDCG@10, recall@10 per class and ``overall`` (mean over queries), plus ``n``.
 
     ``source`` is what ``rank`` searches: our Engine, or a Whoosh searcher for the baseline.
     """
@@ -199,12 +229,12 @@ def baseline(searcher: Searcher, text: str) -> list[str]:
 # --- building and caching -----------------------------------------------------------------------
 
 
-def distractor_slice() -> Path:
+def distractor_slice(cache: Path = CACHE) -> Path:
     """The first lines of vietnews and baomoi as one JSON Lines file under the cache folder."""
-    target = CACHE / ("slice-" + "-".join(f"{name}{n}" for name, n in SLICE.items()) + ".jsonl.gz")
+    target = cache / ("slice-" + "-".join(f"{name}{n}" for name, n in SLICE.items()) + ".jsonl.gz")
     if target.exists():
         return target
-    CACHE.mkdir(parents=True, exist_ok=True)
+    cache.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(".tmp")
     with gzip.open(tmp, "wt", encoding="utf-8") as out:
         for name, n in SLICE.items():
@@ -227,16 +257,26 @@ def _digest(paths: Iterable[Path], contents: bool) -> str:
     return h.hexdigest()[:16]
 
 
+def _code_digests() -> tuple[str, str]:
+    """(analysis code, all index-time code) of ``indexer/``, hashed."""
+    code = [p for p in sorted((ROOT / "indexer").rglob("*")) if p.suffix in CODE_SUFFIXES and p.name not in QUERY_TIME]
+    return _digest([p for p in code if p.name in ANALYSIS], True), _digest(code, True)
+
+
+# taken when this module loads, beside the imports of indexer/: a build uses the code it imported,
+# so an edit of indexer/ during a long run must not be recorded as what the index was built with
+CODE_DIGESTS = _code_digests()
+
+
 def cache_keys(sources: list[Path]) -> tuple[str, str]:
     """(analysis key, input key).
 
     A change of the analysis key (how text becomes terms) means a new index; a change of only the
     input key (documents, extraction, metadata) is an incremental update, by content hash.
     """
-    code = [p for p in sorted((ROOT / "indexer").rglob("*")) if p.suffix in CODE_SUFFIXES and p.name not in QUERY_TIME]
-    analysis = [p for p in code if p.name in ANALYSIS]
+    analysis, code = CODE_DIGESTS
     files = [p for s in sources for p in (sorted(s.rglob("*")) if s.is_dir() else [s]) if p.is_file()]
-    return _digest(analysis, True), _digest(code, True) + _digest(files, False)
+    return analysis, code + _digest(files, False)
 
 
 def article_digest(index_dir: Path) -> str:
@@ -247,14 +287,14 @@ def article_digest(index_dir: Path) -> str:
     return hashlib.sha256("\n".join(pairs).encode()).hexdigest()
 
 
-def indexes(name: str, sources: list[Path], rebuild: bool) -> tuple[Path, Path]:
+def indexes(name: str, sources: list[Path], rebuild: bool, cache: Path = CACHE) -> tuple[Path, Path]:
     """(our index folder, baseline folder) for ``sources``, built or brought up to date if needed."""
     analysis_key, input_key = cache_keys(sources)
-    folder = CACHE / f"{name}-{analysis_key}"
+    folder = cache / f"{name}-{analysis_key}"
     ours_dir, base_dir, marker = folder / "ours", folder / "baseline", folder / "inputs"
     if rebuild and folder.exists():
         shutil.rmtree(folder)
-    for old in CACHE.glob(f"{name}-*"):
+    for old in cache.glob(f"{name}-*"):
         if old != folder:
             shutil.rmtree(old, ignore_errors=True)
     if not marker.exists() or marker.read_text() != input_key:
@@ -280,21 +320,38 @@ def indexes(name: str, sources: list[Path], rebuild: bool) -> tuple[Path, Path]:
 # --- report -------------------------------------------------------------------------------------
 
 
-def run(name: str, sources: list[Path], queries: list[Query], rebuild: bool, details: list | None) -> dict:
-    ours_dir, base_dir = indexes(name, sources, rebuild)
-    out = {}
-    out["ours"] = evaluate(Engine(ours_dir, result_cache=0), queries, ours, details)
+def run(
+    name: str,
+    sources: list[Path],
+    query_sets: dict[str, list[Query]],
+    rebuild: bool,
+    details: list | None,
+    cache: Path = CACHE,
+) -> dict[str, dict]:
+    """{set name: {"ours": per class, "baseline": per class}} for each set, on one index of ``sources``."""
+    ours_dir, base_dir = indexes(name, sources, rebuild, cache)
+    engine = Engine(ours_dir, result_cache=0)
+    out: dict[str, dict] = {}
     with whoosh_index.open_dir(str(base_dir)).searcher() as s:
-        out["baseline"] = evaluate(s, queries, baseline, None if details is None else [])
+        for set_name, queries in query_sets.items():
+            rows: list | None = None if details is None else []
+            out[set_name] = {
+                "ours": evaluate(engine, queries, ours, rows),
+                "baseline": evaluate(s, queries, baseline, None if details is None else []),
+            }
+            if details is not None:
+                details.extend({"set": set_name, "index": name, **row} for row in rows)
     return out
 
 
-def table(title: str, result: dict) -> str:
-    head = f"| class | n | MRR | nDCG@10 | R@10 | base MRR | base nDCG@10 | base R@10 |\n|{'---|' * 8}"
+def table(title: str, result: dict, columns: tuple[str, ...] = DEFAULT_COLUMNS) -> str:
+    names = [METRIC_NAMES[c] for c in columns]
+    head = "| class | n | " + " | ".join(names + [f"base {n}" for n in names]) + " |"
+    head += "\n|" + "---|" * (2 + 2 * len(columns))
     rows = []
     for cls, m in result["ours"].items():
         b = result["baseline"][cls]
-        cells = [f"{m[k]:.3f}" for k in METRICS] + [f"{b[k]:.3f}" for k in METRICS]
+        cells = [f"{m[k]:.3f}" for k in columns] + [f"{b[k]:.3f}" for k in columns]
         name = f"**{cls}**" if cls == "overall" else cls
         rows.append(f"| {name} | {m['n']} | " + " | ".join(cells) + " |")
     return f"{title}\n\n{head}\n" + "\n".join(rows) + "\n"
@@ -302,29 +359,36 @@ def table(title: str, result: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--queries", type=Path, default=QUERIES)
+    ap.add_argument("--queries", type=Path, nargs="+", default=[QUERIES, TYPING], help="query files (default: both)")
     ap.add_argument("--subset", type=int, default=None, help="first N queries of each class")
     ap.add_argument("--json", action="store_true", help="print JSON instead of tables")
     ap.add_argument("--rebuild", action="store_true", help="rebuild the cached indexes")
     ap.add_argument("--fast-only", action="store_true", help="only the corpus-only index and fast queries")
     ap.add_argument("--details", type=Path, help="write each query's ranking to this JSON file")
+    ap.add_argument("--cache", type=Path, default=CACHE, help=f"where the indexes are kept (default {CACHE})")
     args = ap.parse_args(argv)
 
-    queries = load_queries(args.queries)
+    sets = {path.stem: load_queries(path) for path in args.queries}
     details: list | None = [] if args.details else None
-    results = {}
+    by_index: dict[str, dict] = {}
     if not args.fast_only:
-        full = [CORPUS, DANTRI, distractor_slice()]
-        results["full"] = run("full", full, subset(queries, args.subset), args.rebuild, details)
-    results["corpus"] = run("corpus", [CORPUS], subset(queries, args.subset, fast_only=True), args.rebuild, details)
+        full = [CORPUS, DANTRI, distractor_slice(args.cache)]
+        chosen = {name: subset(queries, args.subset) for name, queries in sets.items()}
+        by_index["full"] = run("full", full, chosen, args.rebuild, details, args.cache)
+    chosen = {name: subset(queries, args.subset, fast_only=True) for name, queries in sets.items()}
+    by_index["corpus"] = run("corpus", [CORPUS], chosen, args.rebuild, details, args.cache)
+    results = {name: {index: by_index[index][name] for index in by_index} for name in sets}
     if args.details:
         args.details.write_text(json.dumps(details, ensure_ascii=False, indent=1), "utf-8")
     if args.json:
         print(json.dumps(results, indent=1))
         return 0
-    if "full" in results:
-        print(table("All queries, corpus + dantri + 10k distractors", results["full"]))
-    print(table("Fast queries (relevant docs all in corpus/), corpus-only index", results["corpus"]))
+    for name, result in results.items():
+        columns = COLUMNS.get(name, DEFAULT_COLUMNS)
+        if "full" in result:
+            print(table(f"{name}: all queries, corpus + dantri + 10k distractors", result["full"], columns))
+        title = f"{name}: fast queries (relevant docs all in corpus/), corpus-only index"
+        print(table(title, result["corpus"], columns))
     return 0
 
 
