@@ -263,7 +263,11 @@ def _range_text(low, high) -> str:
     return f"đến {shown(high)}" if high is not None else ""
 
 
-class _IntRange(click.IntRange):
+class _Range:
+    """A number in a range, refused in Vietnamese (mixed into click's IntRange and FloatRange)."""
+
+    noun = "một số"
+
     def described(self) -> str:
         return _range_text(self.min, self.max)
 
@@ -271,18 +275,15 @@ class _IntRange(click.IntRange):
         try:
             return super().convert(value, param, ctx)
         except click.BadParameter:
-            raise _Invalid(f"'{value}' không phải số nguyên {self.described()}", ctx, param) from None
+            raise _Invalid(f"'{value}' không phải {self.noun} {self.described()}", ctx, param) from None
 
 
-class _FloatRange(click.FloatRange):
-    def described(self) -> str:
-        return _range_text(self.min, self.max)
+class _IntRange(_Range, click.IntRange):
+    noun = "số nguyên"
 
-    def convert(self, value, param, ctx):
-        try:
-            return super().convert(value, param, ctx)
-        except click.BadParameter:
-            raise _Invalid(f"'{value}' không phải một số {self.described()}", ctx, param) from None
+
+class _FloatRange(_Range, click.FloatRange):
+    pass
 
 
 class _Choice(click.Choice):
