@@ -213,3 +213,27 @@ def test_a_result_links_the_original_file(client):
     assert link and client.get(link.group(1)).mimetype == "application/pdf"
     news = page(client, "/", q="lam duong van quan").split('<li class="hit">')[1].split("</li>")[0]
     assert 'class="original"' not in news
+
+
+def test_a_table_in_a_document_is_a_table_on_its_page_and_text_in_the_index(tmp_path):
+    from search_app import create_app
+
+    from conftest import settings_for
+
+    corpus = tmp_path / "corpus"
+    body = (
+        "Kết quả đại hội công đoàn cơ sở năm 2023:\n\n"
+        "| Đơn vị | Số công đoàn cơ sở | Đã đại hội |\n|---|---|---|\n"
+        "| LĐLĐ huyện Bắc Sơn | 64 | 64 |\n| LĐLĐ huyện Bình Gia | 41 | 39 |\n\n"
+        "Các đơn vị còn lại hoàn thành trong quý II."
+    )
+    write_doc(corpus, "bang.md", {"id": "bang", "title": "Tiến độ đại hội công đoàn cơ sở"}, body)
+    build_index([corpus], tmp_path / "index")
+    client = create_app(settings_for(tmp_path / "data", tmp_path / "index"), {"TESTING": True}).test_client()
+    html = page(client, "/tai-lieu/bang")
+    table = re.search(r"<table>.*?</table>", html, re.S).group(0)
+    assert re.findall(r"<th[^>]*>([^<]*)</th>", table) == ["Đơn vị", "Số công đoàn cơ sở", "Đã đại hội"]
+    cells = re.findall(r"<td>([^<]*)</td>", table)
+    assert cells == ["LĐLĐ huyện Bắc Sơn", "64", "64", "LĐLĐ huyện Bình Gia", "41", "39"]
+    assert html.index("Kết quả đại hội") < html.index("<table>") < html.index("Các đơn vị còn lại")
+    assert client.get("/api/search?q=binh+gia+41").get_json()["hits"][0]["id"] == "bang"

@@ -109,7 +109,7 @@ def document(doc_id: str):
         },
         title_html=Markup(highlight(doc["title"], sequences, prefixes)),
         letterhead=paragraphs[: found.head],
-        paragraphs=[(p, anchors.get(n)) for n, p in enumerate(paragraphs[found.head : found.tail])],
+        blocks=_blocks(body, paragraphs[found.head : found.tail], anchors),
         contents=[s for s in sections if s.level <= 4] if len(sections) >= 3 else [],
         closing=paragraphs[found.tail :],
         signer=found.signer,
@@ -118,6 +118,29 @@ def document(doc_id: str):
         type_label=TYPE_LABELS.get(doc.get("type") or "", doc.get("type")),
         related=engine().related(doc_id),
     )
+
+
+CELL = " | "  # how extraction writes a table row's cells (see indexer.documents.extract.html_blocks)
+
+
+def _blocks(texts: list[str], shown: list[Markup], anchors: dict) -> list[dict]:
+    """The body as the page shows it: paragraphs (with their anchors), and runs of two or more
+    rows with the same number of cells as a table, its first row the header."""
+    blocks: list[dict] = []
+    n = 0
+    while n < len(texts):
+        width = texts[n].count(CELL) + 1
+        end = n
+        while end < len(texts) and width > 1 and texts[end].count(CELL) + 1 == width and end not in anchors:
+            end += 1
+        if end - n >= 2:
+            rows = [[Markup(cell) for cell in str(shown[k]).split(CELL)] for k in range(n, end)]
+            blocks.append({"table": rows})
+            n = end
+        else:
+            blocks.append({"html": shown[n], "section": anchors.get(n)})
+            n += 1
+    return blocks
 
 
 # the files members may download as they were given to us, and how they are sent
