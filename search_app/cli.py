@@ -30,12 +30,13 @@ import os
 import re
 import shutil
 import sys
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import click
 
 from indexer.documents.limits import count as _count
+from search_app.dates import shown_date, shown_time
 from search_app.engine.request import DEFAULT_SORT, MAX_PER_PAGE, SORTS
 from search_app.settings import SETTINGS, Settings, SettingsError
 
@@ -369,24 +370,6 @@ def _ask_password(prompt: str) -> str:
         click.echo("Hai lần nhập không khớp; hãy nhập lại.", err=True)
 
 
-def _shown_date(iso: str | None) -> str | None:
-    """A stored date as a person reads it here: "2017-03-21" -> "21/03/2017"."""
-    try:
-        day = date.fromisoformat(iso)
-    except (TypeError, ValueError):
-        return iso
-    return f"{day.day:02d}/{day.month:02d}/{day.year:04d}"
-
-
-def _shown_time(iso: str) -> str:
-    """A stored time as a person reads it here: "2026-01-05T10:22:33" -> "05/01/2026 10:22"."""
-    try:
-        moment = datetime.fromisoformat(iso)
-    except (TypeError, ValueError):
-        return iso
-    return f"{moment.day:02d}/{moment.month:02d}/{moment.year:04d} {moment.hour:02d}:{moment.minute:02d}"
-
-
 def _seconds(seconds: float) -> str:
     return f"{seconds:.1f}".replace(".", ",")
 
@@ -557,7 +540,7 @@ def search_command(data_dir, index_dir, units, types, date_from, date_to, sort, 
     if result.suggestion:
         click.echo(f"Có phải bạn muốn tìm: {result.suggestion}")
     for n, hit in enumerate(result.hits, start=1):
-        meta = " · ".join(x for x in (_shown_date(hit.date), hit.unit, hit.type_label, hit.number) if x)
+        meta = " · ".join(x for x in (shown_date(hit.date), hit.unit, hit.type_label, hit.number) if x)
         click.echo(f"\n{n}. {hit.title}\n   {meta}\n   {_plain(hit.snippet)}")
 
 
@@ -717,7 +700,7 @@ def token_list(data_dir) -> None:
     from search_app.web.accounts import list_tokens
 
     for entry in list_tokens(_settings(data=data_dir).data):
-        click.echo(f"{entry['name']}\t{_shown_time(entry['created'])}")
+        click.echo(f"{entry['name']}\t{shown_time(entry['created'])}")
 
 
 @token_group.command("revoke")

@@ -6,7 +6,6 @@ import json
 import threading
 import time
 from collections import deque
-from datetime import datetime
 from pathlib import Path
 
 AUDIT = "audit.jsonl"
@@ -40,14 +39,6 @@ def record(data_dir: str | Path, user: str, action: str, doc_id: str = "", title
     path.parent.mkdir(parents=True, exist_ok=True)
     with _lock, path.open("a", encoding="utf-8") as fh:
         fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
-
-
-def shown_time(stored: str) -> str:
-    """A logged time the way the pages show dates: "2025-10-09 14:05:09" -> "09/10/2025 14:05"."""
-    try:
-        return datetime.strptime(stored, TIME_FORMAT).strftime("%d/%m/%Y %H:%M")
-    except (TypeError, ValueError):
-        return stored
 
 
 def recent(data_dir: str | Path, limit: int = 50) -> list[dict]:

@@ -14,6 +14,7 @@ from indexer.documents import structure
 from indexer.documents.metadata import TYPE_LABELS
 from indexer.index.build import recorded_sources
 from indexer.text.normalise import fold_accents
+from search_app.dates import shown_date
 from search_app.engine import SORTS, QueryError
 from search_app.engine.facets import FACETS, PARAM_LABELS, month_label
 from search_app.engine.highlight import highlight
@@ -37,10 +38,7 @@ PAGE_PARTS = {
 
 @bp.app_template_filter("vndate")
 def vndate(value: str | None) -> str:
-    if not value:
-        return "không rõ ngày"
-    y, m, d = value.split("-")
-    return f"{int(d):02d}/{int(m):02d}/{y}"
+    return shown_date(value) if value else "không rõ ngày"
 
 
 @bp.get("/")

@@ -27,11 +27,12 @@ from flask import (
 from indexer.documents.metadata import DOC_TYPES, NEWS, TYPE_LABELS, load_units
 from indexer.index import ingest
 from indexer.index.build import IndexBusy
+from search_app.dates import shown_time
 from search_app.web import accounts, audit, settings
 from search_app.web.errors import error_response
 
 bp = Blueprint("staff", __name__, url_prefix="/quan-tri")
-bp.add_app_template_filter(audit.shown_time, "vndatetime")
+bp.add_app_template_filter(shown_time, "vndatetime")
 
 MAX_ACCOUNT_FAILURES = 5  # per account name, whoever tries it
 MAX_CLIENT_FAILURES = 20  # per client address (the real one, behind a configured proxy)
