@@ -18,7 +18,7 @@ from pathlib import Path
 
 import frontmatter
 
-from indexer.documents import limits
+from indexer.documents import limits, structure
 from indexer.documents import metadata as meta
 from indexer.documents.article import Article, ReadError
 from indexer.text.normalise import folded, normalise
@@ -424,7 +424,7 @@ _PARAGRAPH_START = re.compile(
     r"^(?:(?:Phần|Chương|Mục|Điều)\s+[\dIVXLC]+|[IVXLC]+\.\s|\d{1,3}(?:\.\d{1,3})*[.)]\s|[a-zđ]\)\s|[-+•–]\s"
     r"|Căn cứ\b|Nơi nhận|Kính gửi|Số\s*:|(?:TM|KT|TL|TUQ)\.\s|V/v\b|CỘNG HÒA XÃ HỘI|Độc lập\s*-)",
 )
-_PLACE_DATE_LINE = re.compile(r"^[^\d,]{2,40},\s*ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}")
+_PLACE_DATE_LINE = re.compile(structure.PLACE_DATE)
 
 
 def _width(line: str) -> float:

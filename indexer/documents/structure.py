@@ -16,7 +16,9 @@ _QUOC_HIEU = re.compile(
     r"CỘNG\s+HÒA\s+XÃ\s+HỘI\s+CHỦ\s+NGHĨA\s+VIỆT\s+NAM|Độc\s+lập\s*-\s*Tự\s+do\s*-\s*Hạnh\s+phúc", re.I
 )
 _NUMBER_LINE = re.compile(r"^(?:(?:Bộ\s+)?luật\s+|Nghị\s+quyết\s+|Nghị\s+định\s+)?Số\s*:?\s*\d{1,5}\s*/", re.I)
-_PLACE_DATE = re.compile(r"^[^\d,]{2,40},\s*ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}\s*$", re.I)
+# "Lạng Sơn, ngày 21 tháng 3 năm 2017": the date line, here alone on its line (extract.reflow uses its start)
+PLACE_DATE = r"^[^\d,]{2,40},\s*ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}"
+_PLACE_DATE = re.compile(PLACE_DATE + r"\s*$", re.I)
 _HEAD_OTHER = re.compile(r"^(?:V/v\b|Về việc\b|Kính\s+gửi\s*:|-\s)", re.I)
 _RECIPIENTS = re.compile(r"^Nơi\s+nhận\s*:?", re.I)
 _ON_BEHALF = re.compile(r"^(?:TM|KT|TL|TUQ|Q)\.\s", re.I)
@@ -95,15 +97,6 @@ def parts(paragraphs: list[str]) -> Parts:
             tail = i
             break
     return Parts(head, tail, signer, position)
-
-
-def body_text(text: str) -> str:
-    """The body of a document's text: without letterhead, nơi nhận and signature when it has them."""
-    paragraphs = [p for p in text.split("\n") if p.strip()]
-    found = parts(paragraphs)
-    if found.head == 0 and found.tail == len(paragraphs):
-        return text
-    return "\n".join(found.body(paragraphs))
 
 
 # --- the outline: Phần, Chương, Mục, Điều, Khoản of a law; I., 1., a) of other documents ---------

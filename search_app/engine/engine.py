@@ -24,7 +24,7 @@ from whoosh.searching import Searcher
 
 from indexer import whoosh_w3
 from indexer.documents.metadata import TYPE_LABELS
-from indexer.documents.structure import body_text, outline, section_of
+from indexer.documents.structure import outline, parts, section_of
 from indexer.index.build import CURRENT, open_index
 from indexer.index.schema import TEXT_FIELDS
 from indexer.text.analysis import load_segmenter
@@ -292,7 +292,8 @@ def _hit(doc: dict, score: float, parsed: ParsedQuery, missing: str | None = Non
     kind = doc.get("type") or "tin tức"
     # the letterhead and nơi nhận of an official document never make its snippet; in a long one
     # the snippet says which part it is from ("Điều 5. …") and the hit links there
-    paragraphs = [p for p in body_text(doc.get("body", "")).split("\n") if p.strip()]
+    texts = [p for p in doc.get("body", "").split("\n") if p.strip()]
+    paragraphs = parts(texts).body(texts)
     sections = outline(paragraphs) if len(paragraphs) >= OUTLINED else []
     budget, kept = LONG_SCAN_CHARS if sections else SCAN_CHARS, []
     for p in paragraphs:
