@@ -4,7 +4,7 @@ A slice of N documents takes the first records of vietnews, baomoi and dantri in
 their sizes, interleaved by a seeded generator. Each record gets, from a generator seeded with
 (seed, size, kind):
 
-* ``unit``: a name from ``indexer.documents.metadata.load_units()`` (uniform);
+* ``unit``: a name from ``indexer.documents.gazetteer.current().units`` (uniform);
 * ``type``: one of ``DOC_TYPES`` or "tin tức" (uniform);
 * ``date``: uniform over 2017-01-01..2025-12-31 when the source has none (vietnews, baomoi).
 
@@ -71,9 +71,10 @@ def _assign(record: dict, rng: random.Random, units: list[str], types: list[str]
 
 def generate(size: int, seed: int, skip: dict[str, int] | None = None) -> Iterator[dict]:
     """``size`` records (after ``skip`` records of each file), interleaved and completed, seeded."""
-    from indexer.documents.metadata import DOC_TYPES, NEWS, load_units
+    from indexer.documents.gazetteer import current
+    from indexer.documents.metadata import DOC_TYPES, NEWS
 
-    units = sorted(u.name for u in load_units())
+    units = sorted(u.name for u in current().units)
     types = [*DOC_TYPES, NEWS]
     skip = skip or {}
     kind = "extra" if skip else "slice"

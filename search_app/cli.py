@@ -35,6 +35,7 @@ from pathlib import Path
 
 import click
 
+from indexer.documents import gazetteer
 from indexer.documents.limits import count as _count
 from search_app.dates import shown_date, shown_time
 from search_app.engine.request import DEFAULT_SORT, MAX_PER_PAGE, SORTS
@@ -324,9 +325,11 @@ _FOLDER = click.Path(file_okay=False, path_type=Path)
 
 def _settings(**overrides) -> Settings:
     try:
-        return Settings.from_env(**overrides)
+        settings = Settings.from_env(**overrides)
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
+    gazetteer.configure(settings.province)
+    return settings
 
 
 def data_option(command):

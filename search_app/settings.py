@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from indexer.documents.gazetteer import DEFAULT_PROVINCE
 from indexer.index.build import POOL_MB
 from search_app.engine.arrays import DEFAULT_CACHE_MB
 from search_app.engine.engine import DEFAULT_RESULT_CACHE
@@ -47,6 +48,15 @@ def _base_url(raw: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
         raise ValueError("cần một địa chỉ dạng https://tên-máy[/đường-dẫn]")
     return raw.strip().rstrip("/")
+
+
+def _province(raw: str) -> str:
+    from indexer.documents.gazetteer import GazetteerError, load_gazetteer
+
+    try:
+        return load_gazetteer(raw.strip()).province
+    except GazetteerError as exc:
+        raise ValueError(str(exc).rstrip(".")) from None
 
 
 def default_data_dir(environ: Mapping[str, str]) -> Path:
@@ -83,6 +93,14 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("index", _path, lambda env: None, "Thư mục chỉ mục."),
     Setting("corpus", _path, lambda env: bundled_corpus(), "Thư mục tài liệu để `tracuu serve` lập chỉ mục lần đầu."),
+    Setting(
+        "province",
+        _province,
+        lambda env: DEFAULT_PROVINCE,
+        "Tỉnh của Liên đoàn Lao động chạy dịch vụ: “LĐLĐ tỉnh”, “Công đoàn tỉnh”, số hiệu “…/KH-LĐLĐ” chỉ "
+        "đơn vị của tỉnh này trong văn bản của chính Liên đoàn hoặc văn bản nêu tên tỉnh "
+        "(đổi thì lập lại chỉ mục: `tracuu index --rebuild`).",
+    ),
     Setting(
         "result_cache",
         _count(0),
@@ -126,6 +144,7 @@ class Settings:
     data: Path
     index: Path | None
     corpus: Path
+    province: str
     result_cache: int
     postings_cache_mb: int
     index_pool_mb: int

@@ -119,10 +119,11 @@ def big_index(tmp_path_factory, generated_jsonl) -> Path:
 def real_index(tmp_path_factory) -> Path:
     """For tests marked ``shared``: the sample corpus, the two seed pages and all of dantri (2,653 real
     articles with their own dates; units and types assigned by a seeded generator)."""
-    from indexer.documents.metadata import DOC_TYPES, load_units
+    from indexer.documents.gazetteer import current
+    from indexer.documents.metadata import DOC_TYPES
 
     rng = random.Random(20261125)
-    units = [u.name for u in load_units()]
+    units = [u.name for u in current().units]
     types = [*DOC_TYPES, "tin tức", "tin tức", "tin tức"]
     folder = tmp_path_factory.mktemp("real")
     records = []

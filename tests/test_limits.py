@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 from indexer.documents import limits
 from indexer.documents.article import Article, ReadError
 from indexer.documents.extract import from_page, markdown_to_text, read_file, read_sources
-from indexer.documents.metadata import find_issued_date, find_numbers, units_mentioned
+from indexer.documents.gazetteer import current
+from indexer.documents.metadata import find_issued_date, find_numbers
 from indexer.index import ingest
 from indexer.index.build import build_index
 from indexer.text.analysis import segment, segment_words
@@ -36,7 +37,7 @@ PATHS = {
     "scraped page": lambda t: from_page("Tiêu đề\n" + t, __import__("pathlib").Path("/x/a.txt"), None),
     "numbers": find_numbers,
     "dates": find_issued_date,
-    "units": units_mentioned,
+    "units": lambda t: current().mentions(t, generic=True),
     "snippet": lambda t: snippet(t, [("a",), ("cong", "doan")], ["ng"]),
 }
 SHAPES = {

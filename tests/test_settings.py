@@ -36,6 +36,7 @@ def test_every_setting_is_read_from_its_variable():
         "TRACUU_BASE_URL": "https://tracuu.example/",
         "TRACUU_PROXY_HOPS": "1",
         "TRACUU_SECRET_KEY": "k" * 40,
+        "TRACUU_PROVINCE": "bac-ninh",
     }
     settings = Settings.from_env(environ)
     assert {s.env for s in SETTINGS} == set(environ)
@@ -43,6 +44,7 @@ def test_every_setting_is_read_from_its_variable():
     assert (settings.postings_cache_mb, settings.index_pool_mb, settings.index_workers) == (300, 64, 3)
     assert settings.secret_key == "k" * 40
     assert (settings.base_url, settings.proxy_hops) == ("https://tracuu.example", 1)
+    assert settings.province == "Bắc Ninh"
     # options given on the command line win over the environment
     assert Settings.from_env(environ, index="/elsewhere").index_dir == Path("/elsewhere")
 

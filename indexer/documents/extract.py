@@ -15,12 +15,14 @@ from datetime import date, datetime
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import frontmatter
 
-from indexer.documents import limits, structure
+from indexer.documents import gazetteer, limits, structure
 from indexer.documents import metadata as meta
 from indexer.documents.article import Article, ReadError
+from indexer.documents.gazetteer import Gazetteer, Mention
 from indexer.text.normalise import folded, normalise
 
 TEXT_SUFFIXES = {".md", ".markdown", ".txt"}
@@ -71,7 +73,12 @@ def doc_id_for(path: Path, root: Path) -> str:
 
 
 def fill_metadata(article: Article, head: str | None = None) -> Article:
-    """Complete what front matter or layout did not give, from the text itself."""
+    """Complete what front matter or layout did not give, from the text itself.
+
+    The date comes only from a date line: the official place-and-date line, or the full date
+    a text's lead opens with; never from a date or year met in passing. The type comes only
+    from the number, or from the title when the text is laid out as a document.
+    """
     text = article.body
     head = head if head is not None else text[:1500]
     if article.number is None:
@@ -80,12 +87,13 @@ def fill_metadata(article: Article, head: str | None = None) -> Article:
     if article.number and article.number not in numbers:
         numbers.insert(0, article.number)
     article.numbers = article.numbers or numbers
+    document = bool(article.number) or structure.is_official([p for p in head.split("\n") if p.strip()])
     if article.date is None:
-        issued = meta.find_issued_date(head) if article.number else None
+        issued = meta.find_issued_date(head) if document else None
         event = meta.find_event_date(text)
         article.date = issued or (event[0] if event else None)
     if not article.type or article.type == meta.NEWS:
-        article.type = meta.detect_type(article.title, article.number)
+        article.type = meta.detect_type_with_heading(article.title, article.number, document, text)
     if article.unit is None:
         article.unit = _find_unit(article, head)
     article.terms = article.terms or meta.find_terms(article.title + "\n" + text)
@@ -93,20 +101,75 @@ def fill_metadata(article: Article, head: str | None = None) -> Article:
     return article
 
 
+def is_own(article: Article, gaz: Gazetteer | None = None) -> bool:
+    """Whether the federation itself published the document: a page of its own site, or a
+    file staff index or upload; a bulk load of news (JSON Lines) is not, unless its address
+    is on the site."""
+    gaz = gaz or gazetteer.current()
+    host = (urlsplit(article.url).hostname or "").lower() if article.url else ""
+    if host:
+        return any(host == site or host.endswith("." + site) for site in gaz.sites)
+    return not article.source.lower().endswith((".jsonl", ".jsonl.gz"))
+
+
 def _find_unit(article: Article, head: str) -> str | None:
+    """The unit a document is by or about. Generic phrases ("LĐLĐ tỉnh", "…/KH-LĐLĐ") mean the
+    configured province's unit only in the federation's own documents (unless they name another
+    province and not this one) or in a text that names the province. In other people's news the
+    unit is one named in the title or lead; a generic phrase there is the federation of the one
+    province the lead names, or nothing."""
+    gaz = gazetteer.current()
+    own = is_own(article, gaz)
+    named = gaz.provinces_named(article.title + "\n" + article.body)
+    local = gaz.province in named or (own and not named)
     if article.number:
-        unit = meta.unit_from_number(article.number)
+        issuer = meta.number_issuer(article.number)
+        unit = gaz.from_code(issuer, generic=local) if issuer else None
         if unit:
             return unit.name
-    if article.type != meta.NEWS:
-        mentioned = meta.units_mentioned(head[:400])
-        if mentioned:
-            return mentioned[0].name
-    for text in (article.title, _from_dated_clause(article.body), article.body):
-        mentioned = meta.units_mentioned(text)
-        if mentioned:
-            return mentioned[0].name
+    texts = [head[:400]] if article.type != meta.NEWS else []
+    if own:
+        texts += [article.title, _from_dated_clause(article.body), article.body]
+    else:
+        texts += [article.title, article.body[:NEWS_LEAD_CHARS]]
+    if local:
+        found = [gaz.mentions(text, generic=True) for text in texts]
+    else:
+        lead_named = gaz.provinces_named(article.title + "\n" + article.body[:NEWS_LEAD_CHARS])
+        found = [
+            [e for m in gaz.mentions(text, generic=True) if (e := _elsewhere(m, lead_named, gaz, article.date))]
+            for text in texts
+        ]
+    # who acts before whose plan is cited ("Thực hiện Kế hoạch … của Ban Chấp hành LĐLĐ tỉnh, CĐ ngành
+    # Giáo dục tổ chức …"); in the province's own news, its units before a national body met in passing
+    # ("Thực hiện chủ trương của …, Tổng Liên đoàn …, Đại hội Công đoàn tỉnh Lạng Sơn …")
+    province = set(gaz.within(gaz.own_unit)) if local and gaz.own_unit else set()
+    for wanted in (
+        lambda m: m.unit.name in province and not m.cited,
+        lambda m: not m.cited,
+        lambda m: True,
+    ):
+        for mentions in found:
+            chosen = [m for m in mentions if wanted(m)]
+            if chosen:
+                return chosen[0].unit.name
     return None
+
+
+NEWS_LEAD_CHARS = 700
+
+
+def _elsewhere(mention: Mention, named: list[str], gaz: Gazetteer, day) -> Mention | None:
+    """A mention in a text that is not the federation's own: a generic phrase ("Liên đoàn Lao
+    động tỉnh") is the federation of the one province the text names, or nothing."""
+    if not mention.generic:
+        return mention
+    if mention.cited or len(named) != 1 or mention.unit.name != gaz.own_unit and mention.unit.kind != "district":
+        return None
+    unit = gaz.province_unit(named[0], on=day)
+    if unit is None or (mention.unit.kind == "district" and not unit.name.startswith("LĐLĐ thành phố")):
+        return None  # "LĐLĐ thành phố" is a province's federation only in a centrally run city
+    return Mention(unit, mention.start, True)
 
 
 def _from_dated_clause(text: str) -> str:
@@ -126,8 +189,7 @@ def _as_date(value) -> date | None:
         try:
             return date.fromisoformat(value.strip())
         except ValueError:
-            found = meta.find_event_date(value)
-            return found[0] if found else None
+            return meta.parse_date(value)
     return None
 
 
@@ -152,7 +214,7 @@ def apply_fields(article: Article, fields: dict) -> Article:
     if fields.get("date"):
         article.date = _as_date(fields["date"]) or article.date
     if fields.get("unit"):
-        resolved = meta.resolve_unit(str(fields["unit"]))
+        resolved = gazetteer.current().resolve(str(fields["unit"]))
         article.unit = resolved.name if resolved else normalise(str(fields["unit"])).strip()
     if fields.get("type"):
         article.type = meta.resolve_type(str(fields["type"])) or article.type
@@ -308,7 +370,7 @@ def _listing(category: str, teasers: list[str], path: Path, root: Path) -> list[
     base = doc_id_for(path, root)
     articles = []
     for n, teaser in enumerate(teasers, start=1):
-        found = meta.find_event_date(teaser)
+        found = meta.find_event_date(teaser, limit=len(teaser))
         title_from = teaser[found[1] :] if found else teaser
         article = Article(
             id=f"{base}-{n}",
@@ -351,9 +413,9 @@ def _article_from_blocks(path, root, title, blocks, published, captions) -> Arti
     """A page's article; a closing "Name - Unit" line gives the author and the unit."""
     author = unit = None
     m = _AUTHOR_LINE.match(blocks[-1]) if blocks else None
-    found = meta.units_mentioned(m.group("org")) if m else []
+    found = gazetteer.current().mentions(m.group("org"), generic=True) if m else []
     if found:
-        author, unit = m.group("author").strip(), found[0].name
+        author, unit = m.group("author").strip(), found[0].unit.name
         blocks = blocks[:-1]
     article = Article(
         id=doc_id_for(path, root),
@@ -380,16 +442,7 @@ def from_official_text(text: str, path: Path, root: Path) -> Article:
     """An administrative document: header, "Số: ..." line, place and date, title in capitals."""
     text = normalise(text)
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    title = ""
-    for i, line in enumerate(lines[:25]):
-        doc_type = meta.resolve_type(line) if line.isupper() else None
-        if doc_type and doc_type != meta.NEWS:
-            subject = lines[i + 1] if i + 1 < len(lines) else ""
-            subject = subject[:1].lower() + subject[1:] if not subject.isupper() else subject.lower()
-            title = f"{meta.TYPE_LABELS[doc_type]} {subject}".strip()
-            break
-    if not title:
-        title = shorten(lines[0]) if lines else path.stem
+    title = official_title(lines) or (shorten(lines[0]) if lines else path.stem)
     article = Article(
         id=doc_id_for(path, root),
         title=title,
@@ -397,6 +450,18 @@ def from_official_text(text: str, path: Path, root: Path) -> Article:
         source=str(path),
     )
     return fill_metadata(article, head="\n".join(lines[:15]))
+
+
+def official_title(lines: list[str]) -> str | None:
+    """A document's title from its heading in capitals and the trích yếu under it:
+    "KẾ HOẠCH" + "Tổ chức Tháng Công nhân" -> "Kế hoạch tổ chức Tháng Công nhân"."""
+    for i, line in enumerate(lines[:25]):
+        doc_type = meta.resolve_type(line) if line.isupper() else None
+        if doc_type and doc_type != meta.NEWS:
+            subject = lines[i + 1] if i + 1 < len(lines) else ""
+            subject = subject[:1].lower() + subject[1:] if not subject.isupper() else subject.lower()
+            return f"{line[:1]}{line[1:].lower()} {subject}".strip()  # "BỘ LUẬT" -> "Bộ luật"
+    return None
 
 
 def read_docx(path: Path) -> str:
@@ -520,7 +585,7 @@ def from_json_record(record: dict, path: Path) -> Article:
     lead = normalise(record.get("lead") or "").strip()
     body = normalise(record.get("body") or "").strip()
     text = "\n\n".join(p for p in (lead, body) if p)
-    unit = meta.resolve_unit(record["unit"]) if record.get("unit") else None
+    unit = gazetteer.current().resolve(record["unit"]) if record.get("unit") else None
     article = Article(
         id=str(record["id"]),
         title=title or shorten(first_sentence(text)),
@@ -532,7 +597,13 @@ def from_json_record(record: dict, path: Path) -> Article:
         tags=[record["category"]] if record.get("category") else [],
         source=str(path),
     )
-    return fill_metadata(article, head="")
+    # a document printed in full (a law) has a letterhead to read; a news story's first lines do not
+    lines = [ln.strip() for ln in text[:1500].splitlines() if ln.strip()]
+    if not structure.is_official(lines):
+        return fill_metadata(article, head="")
+    if article.title.isupper():  # the issuing body ("QUỐC HỘI"), not a title
+        article.title = official_title(lines) or article.title
+    return fill_metadata(article, head=text[:1500])
 
 
 def _lines(fh, limit: int) -> Iterator[tuple[int, str | None]]:

@@ -7,12 +7,7 @@ the gaps for scraped pages, attachments and bulk loads.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
-from importlib import resources
-
-import yaml
 
 from indexer.text.analysis import find_protected
 from indexer.text.normalise import fold_accents, folded, normalise
@@ -27,6 +22,9 @@ DOC_TYPES = {
     "báo cáo": (("báo cáo",), ("BC",)),
     "chỉ thị": (("chỉ thị",), ("CT",)),
     "công văn": (("công văn",), ("CV",)),
+    "luật": (("bộ luật", "luật"), ()),  # numbered "45/2019/QH14": the code is the issuer's, not the type's
+    "nghị định": (("nghị định",), ("NĐ",)),
+    "thông tư": (("thông tư",), ("TT",)),
 }
 NEWS = "tin tức"
 TYPE_LABELS = {t: t[:1].upper() + t[1:] for t in [*DOC_TYPES, NEWS]}
@@ -42,12 +40,16 @@ _CMS_DATE_LINE = re.compile(
     re.IGNORECASE,
 )
 # A clause that opens with a date: "Ngày 14/8/2017, ...", "Chiều ngày 26/4/2024, ..."
+# (not after ":", where a date is a field's value: "Hạn cuối: Ngày 26/07/2016")
 _DATED_CLAUSE = re.compile(
-    r"(?:^|(?<=[.;:!?]\s)|(?<=\n))\s*(?:(?:Sáng|Chiều|Tối|Trưa|Đêm)\s+)?(?:ngày|Ngày|hôm nay)\s+",
+    r"(?:(?:^|(?<=[.;!?]\s)|(?<=\n))\s*(?:(?:Sáng|Chiều|Tối|Trưa|Đêm)\s+)?(?:ngày|hôm nay)\s+"
+    r"|(?:^|(?<=[.;!?,]\s)|(?<=\n))\s*(?:Sáng|Chiều|Tối|Trưa|Đêm)\s+(?:ngày\s+)?)",
     re.IGNORECASE,
 )
 _ISSUED_DATE = re.compile(r"[\w ]{0,40},\s*ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.I)
-_OWN_NUMBER = re.compile(r"^\s*Số\s*:?\s*(.+)$", re.IGNORECASE | re.MULTILINE)
+_OWN_NUMBER = re.compile(
+    r"^\s*(?:(?:Bộ\s+luật|Luật|Nghị\s+quyết|Nghị\s+định|Thông\s+tư)\s+)?Số\s*:?\s*(.+)$", re.IGNORECASE | re.MULTILINE
+)
 _TERM = re.compile(r"nhiệm\s+kỳ\s+(\d{4})\s*[-–]\s*(\d{4})", re.IGNORECASE)
 _CONGRESS = re.compile(r"Đại\s+hội\s+(?:[\w ]{0,40}?\s)?(?:lần\s+thứ\s+)?([IVXLC]{1,7})\b")
 
@@ -84,17 +86,28 @@ def find_issued_date(text: str) -> date | None:
     return make_date(int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
 
 
-def find_event_date(text: str) -> tuple[date, int] | None:
-    """The date of the first clause that opens with one, else the first date in the text.
+LEAD_CHARS = 600  # a dated clause further into a text dates something it tells, not the text
+
+
+def find_event_date(text: str, limit: int = LEAD_CHARS) -> tuple[date, int] | None:
+    """The date a text opens with: its first clause that starts with a full date, in its lead
+    ("Ngày 14/8/2017, CĐCS …", "Sáng ngày 12/8/2017, …"). Never a date met in passing (a cited
+    plan's, a year): those do not open a clause.
 
     Returns the date and where its clause starts, so a caller can take that sentence as a title.
     """
-    for m in _DATED_CLAUSE.finditer(text):
+    lead = text[:limit]
+    for m in _DATED_CLAUSE.finditer(lead):
         found = _first_date(text[m.end() : m.end() + 40])
         if found and found[1] == 0:
             return found[0], m.start()
-    found = _first_date(text)
-    return (found[0], 0) if found else None
+    return None
+
+
+def parse_date(value: str) -> date | None:
+    """A date written as a value ("27/4/2024", "ngày 27 tháng 4 năm 2024"), by a person or a source."""
+    found = _first_date(value)
+    return found[0] if found else None
 
 
 def find_numbers(text: str) -> list[str]:
@@ -137,18 +150,58 @@ def number_issuer(number: str) -> str | None:
     return parts[1] if len(parts) > 1 else None
 
 
-def detect_type(title: str, own_number: str | None = None) -> str:
-    """Document type from the document's own number code, then from how its title opens."""
+def _opens_with(text: str, opening: str) -> bool:
+    head, opening = folded(text).strip(), folded(opening)
+    return head.startswith(opening) and (len(head) == len(opening) or not head[len(opening)].isalnum())
+
+
+_HEADING = re.compile(
+    r"(?<![^\W\d_])(BỘ LUẬT|LUẬT|NGHỊ QUYẾT|NGHỊ ĐỊNH|THÔNG TƯ|KẾ HOẠCH|CHƯƠNG TRÌNH HÀNH ĐỘNG|HƯỚNG DẪN|QUYẾT ĐỊNH|"
+    r"THÔNG BÁO|BÁO CÁO|CHỈ THỊ|CÔNG VĂN)(?![a-zà-ỹđ]|\s+(?:SỐ|CỦA)\b)"  # "THÔNG BÁOMỜI …": a heading run on
+)
+# Of the 137k titles in ../shared/corpus, 6 open with "Thông báo": five are the notices themselves
+# (auctions, a communiqué, a call for designs), one reports on a notice ("Thông báo về …"). Other
+# openings ("Kế hoạch", "Hướng dẫn", "Quyết định", …) head news stories far more often.
+_NOTICE_TITLE = re.compile(r"^\s*Thông\s+báo\s+(?!về\b)\S", re.IGNORECASE)
+
+
+def heading_type(text: str) -> str | None:
+    """The type a document's heading in capitals names ("NGHỊ QUYẾT", "THÔNG BÁO MỜI …"), if any."""
+    m = _HEADING.search(normalise(text)[:1500])
+    return resolve_type(m.group(1)) if m else None
+
+
+def title_type(title: str) -> str | None:
+    """The type a title or heading opens with ("Kế hoạch tổ chức …", "BỘ LUẬT"), if any."""
+    for doc_type, (openings, _codes) in DOC_TYPES.items():
+        if any(_opens_with(title, o) for o in openings):
+            return doc_type
+    return None
+
+
+def detect_type(title: str, own_number: str | None = None, document: bool = False) -> str:
+    """Document type from the document's own number code; from how its title opens only when
+    the text is laid out as a document (``document``: a number line, a letterhead, a heading).
+    A news story titled "Hướng dẫn cách …" or "Kế hoạch …" is news."""
     if own_number:
         code = fold_accents(number_code(own_number)).upper()
         for doc_type, (_openings, codes) in DOC_TYPES.items():
             if code in {fold_accents(c).upper() for c in codes}:
                 return doc_type
-    head = folded(title).strip()
-    for doc_type, (openings, _codes) in DOC_TYPES.items():
-        if any(head.startswith(folded(o)) for o in openings):
-            return doc_type
+    if document or own_number:
+        return title_type(title) or NEWS
     return NEWS
+
+
+def detect_type_with_heading(title: str, own_number: str | None, document: bool, body: str) -> str:
+    """As ``detect_type``; a title that opens with a type counts also when the text carries the
+    same type as a heading in capitals (a notice or a resolution printed in full)."""
+    found = detect_type(title, own_number, document)
+    if found == NEWS and title_type(title) and heading_type(body) == title_type(title):
+        return title_type(title)
+    if found == NEWS and _NOTICE_TITLE.match(normalise(title)):
+        return "thông báo"
+    return found
 
 
 def find_terms(text: str) -> list[str]:
@@ -167,88 +220,10 @@ def find_congresses(text: str) -> list[str]:
     return list(seen)
 
 
-@dataclass(frozen=True)
-class Unit:
-    name: str
-    slug: str
-    aliases: tuple[str, ...]
-    codes: tuple[str, ...]
-
-
-def slugify(text: str) -> str:
-    """'LĐLĐ tỉnh Lạng Sơn' -> 'ldld-tinh-lang-son'."""
-    return re.sub(r"[^a-z0-9]+", "-", folded(text)).strip("-")
-
-
-@lru_cache(maxsize=8)
-def load_units(path: str | None = None) -> tuple[Unit, ...]:
-    """The gazetteer: packaged ``units.yaml`` or a staff-edited file at ``path``."""
-    if path:
-        with open(path, encoding="utf-8") as fh:
-            raw = yaml.safe_load(fh)
-    else:
-        raw = yaml.safe_load(resources.files("indexer.documents").joinpath("units.yaml").read_text("utf-8"))
-    units = []
-    for entry in raw or []:
-        name = normalise(entry["name"])
-        aliases = tuple(normalise(a) for a in entry.get("aliases", [])) + (name,)
-        codes = tuple(normalise(c) for c in entry.get("codes", []))
-        units.append(Unit(name, slugify(name), aliases, codes))
-    return tuple(units)
-
-
-@lru_cache(maxsize=8)
-def _alias_pattern(units: tuple[Unit, ...]) -> tuple[re.Pattern, dict[str, Unit]]:
-    by_alias: dict[str, Unit] = {}
-    for unit in units:
-        for alias in unit.aliases:
-            by_alias.setdefault(folded(alias), unit)
-    alternatives = sorted(by_alias, key=len, reverse=True)
-    pattern = re.compile(r"(?<!\w)(" + "|".join(re.escape(a) for a in alternatives) + r")(?!\w)")
-    return pattern, by_alias
-
-
-def units_mentioned(text: str, units: tuple[Unit, ...] | None = None) -> list[Unit]:
-    """Units named in the text, in order of mention (accent- and case-insensitive)."""
-    units = units or load_units()
-    pattern, by_alias = _alias_pattern(units)
-    # folding keeps one character per character of NFC text, so offsets line up
-    found: dict[str, Unit] = {}
-    for m in pattern.finditer(folded(text)):
-        unit = by_alias[m.group(1)]
-        found.setdefault(unit.name, unit)
-    return list(found.values())
-
-
-@lru_cache(maxsize=8)
-def _unit_keys(units: tuple[Unit, ...]) -> dict[str, Unit]:
-    keys: dict[str, Unit] = {}
-    for unit in units:
-        for key in (unit.slug, *(folded(a) for a in unit.aliases), *(folded(c) for c in unit.codes)):
-            keys.setdefault(key, unit)
-    return keys
-
-
-def resolve_unit(value: str, units: tuple[Unit, ...] | None = None) -> Unit | None:
-    """A unit from its name, slug, alias or issuer code, as typed by a person."""
-    return _unit_keys(units or load_units()).get(folded(value).strip())
-
-
-def unit_from_number(number: str, units: tuple[Unit, ...] | None = None) -> Unit | None:
-    issuer = number_issuer(number)
-    if not issuer:
-        return None
-    units = units or load_units()
-    for unit in units:
-        if fold_accents(issuer).upper() in {fold_accents(c).upper() for c in unit.codes}:
-            return unit
-    return None
-
-
 def resolve_type(value: str) -> str | None:
     """A document type from its name, slug or number code ("NQ", "nghi-quyet", "Nghị quyết")."""
     key = folded(value).strip().replace("-", " ")
-    for doc_type, (_openings, codes) in [*DOC_TYPES.items(), (NEWS, ((), ()))]:
-        if key == folded(doc_type) or key in {folded(c) for c in codes}:
+    for doc_type, (openings, codes) in [*DOC_TYPES.items(), (NEWS, ((), ()))]:
+        if key == folded(doc_type) or key in {folded(c) for c in (*openings, *codes)}:
             return doc_type
     return None

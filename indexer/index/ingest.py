@@ -33,8 +33,8 @@ import yaml
 
 from indexer.documents.article import Article, ReadError, web_url
 from indexer.documents.extract import EDITABLE, read_file, sidecar_for
+from indexer.documents.gazetteer import slugify
 from indexer.documents.limits import MAX_FIELD_CHARS, MAX_FILE_BYTES, MAX_TITLE_CHARS, TooCostly, check_text, mb
-from indexer.documents.metadata import slugify
 from indexer.index.build import IndexBusy, build_index, open_index
 
 __all__ = ["MAX_FILE_BYTES"]  # the web reads uploads up to this size

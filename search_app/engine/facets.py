@@ -1,10 +1,12 @@
-"""Facets: date (years, then months of a chosen year), union unit, document type.
+"""Facets: date (years, then months of a chosen year), union unit (as a hierarchy), document type.
 
 One class per facet, one interface: ``mask(request, arrays)`` is the facet's own restriction
 as a boolean array over the index, ``count(request, arrays, matched)`` counts its values among the
 matched documents, ``values(request, counts)`` is what a page or the API shows (value,
 label, count, selected). Several values of one facet combine with OR; each facet is counted
-under the other facets' filters but not its own.
+under the other facets' filters but not its own. Units nest as the gazetteer says (province →
+district → grassroots): a parent counts and selects its children too. Documents without a
+date or a unit are a value of their own ("Không rõ ngày", "Không rõ đơn vị"), never dropped.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from datetime import datetime, time
 
 import numpy as np
 
+from indexer.documents import gazetteer
 from indexer.documents.metadata import TYPE_LABELS
 from search_app.engine.arrays import IndexArrays
 
@@ -27,6 +30,22 @@ def month_label(month: str) -> str:
 
 # what a member reads for each request parameter a facet value sets
 PARAM_LABELS = {"unit": "Đơn vị", "type": "Loại văn bản", "year": "Năm", "month": "Tháng"}
+# the value for documents without a date (year) or without a unit
+UNKNOWN = "khong-ro"
+UNKNOWN_LABELS = {"year": "Không rõ ngày", "unit": "Không rõ đơn vị"}
+
+
+def value_label(param: str, value: str) -> str:
+    """A request value as a member reads it (chips, the API's labels)."""
+    if value == UNKNOWN and param in UNKNOWN_LABELS:
+        return UNKNOWN_LABELS[param]
+    if param == "month":
+        return month_label(value)
+    if param == "type":
+        return TYPE_LABELS.get(value, value)
+    if param == "unit":
+        return gazetteer.current().label(value)
+    return value
 
 
 @dataclass(frozen=True)
@@ -36,6 +55,8 @@ class FacetValue:
     count: int
     selected: bool
     param: str  # the request parameter this value sets ("unit", "year", "month", ...)
+    parent: str | None = None  # the value this one nests under (a unit's parent unit)
+    depth: int = 0
 
 
 class Facet:
@@ -86,6 +107,43 @@ class UnitFacet(FieldFacet):
     name = fieldname = param = "unit"
     label = PARAM_LABELS["unit"]
 
+    def mask(self, request, arrays):
+        chosen = self.selected(request)
+        if not chosen:
+            return None
+        gaz = gazetteer.current()
+        names = {n for v in chosen for n in ([""] if v == UNKNOWN else gaz.within(v))}
+        return _in(arrays, self.fieldname, sorted(names))
+
+    def values(self, request, counts):
+        gaz = gazetteer.current()
+        chosen = set(self.selected(request))
+        own = dict(counts.get(self.name, {}))
+        unknown = own.pop("", 0)
+        total: dict[str, int] = {}
+        for name, n in own.items():
+            node: str | None = name
+            while node is not None:  # a document counts for its unit and every unit above it
+                total[node] = total.get(node, 0) + n
+                node = gaz.facet_parent(node)
+        for value in chosen - {UNKNOWN}:
+            total.setdefault(value, 0)
+        children: dict[str | None, list[str]] = {}
+        for name in total:
+            parent = gaz.facet_parent(name)
+            children.setdefault(parent if parent in total else None, []).append(name)
+        out: list[FacetValue] = []
+
+        def add(parent: str | None, depth: int) -> None:
+            for name in sorted(children.get(parent, []), key=lambda v: (-total[v], v)):
+                out.append(FacetValue(name, gaz.label(name), total[name], name in chosen, self.param, parent, depth))
+                add(name, depth + 1)
+
+        add(None, 0)
+        if unknown or UNKNOWN in chosen:
+            out.append(FacetValue(UNKNOWN, UNKNOWN_LABELS["unit"], unknown, UNKNOWN in chosen, self.param))
+        return out
+
 
 class TypeFacet(FieldFacet):
     name = fieldname = param = "type"
@@ -118,7 +176,7 @@ class DateFacet(Facet):
         inside = np.zeros(arrays.size, dtype=bool)
         for year in request.years:
             months = [m for m in request.months if m.startswith(year + "-")]
-            inside |= _in(arrays, "month", months) if months else _in(arrays, "year", [year])
+            inside |= _in(arrays, "month", months) if months else _in(arrays, "year", ["" if year == UNKNOWN else year])
         orphans = [m for m in request.months if m[:4] not in request.years]
         if orphans:
             inside |= _in(arrays, "month", orphans)
@@ -135,8 +193,10 @@ class DateFacet(Facet):
 
     def values(self, request, counts):
         years = {k: v for k, v in counts.get("year", {}).items() if k}
+        undated = counts.get("year", {}).get("", 0)
         for year in request.years:
-            years.setdefault(year, 0)
+            if year != UNKNOWN:
+                years.setdefault(year, 0)
         months = {k: v for k, v in counts.get("month", {}).items() if k and k[:4] in request.years}
         for month in request.months:
             months.setdefault(month, 0)
@@ -149,6 +209,8 @@ class DateFacet(Facet):
                 for m, count in sorted(months.items())
                 if m[:4] == year
             ]
+        if undated or UNKNOWN in request.years:
+            out.append(FacetValue(UNKNOWN, UNKNOWN_LABELS["year"], undated, UNKNOWN in request.years, "year"))
         return out
 
 

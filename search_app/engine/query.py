@@ -105,7 +105,7 @@ _CODES = "|".join(
 )
 # folded type name or code -> (type, the code its numbers carry)
 _TYPE_KEYS = {
-    **{fold_accents(o): (t, codes[0]) for t, (openings, codes) in DOC_TYPES.items() for o in openings},
+    **{fold_accents(o): (t, codes[0]) for t, (openings, codes) in DOC_TYPES.items() if codes for o in openings},
     **{fold_accents(c).lower(): (t, c) for t, (_o, codes) in DOC_TYPES.items() for c in codes},
 }
 _TYPE_NAMES = "|".join(sorted((re.escape(k) for k in _TYPE_KEYS), key=len, reverse=True))

@@ -6,7 +6,9 @@ import re
 from dataclasses import dataclass, replace
 from datetime import date
 
-from indexer.documents.metadata import resolve_type, resolve_unit
+from indexer.documents import gazetteer
+from indexer.documents.metadata import resolve_type
+from search_app.engine.facets import UNKNOWN
 from search_app.engine.query import QueryError
 
 # the orders a result list can take, with what a member reads for each
@@ -49,7 +51,7 @@ class SearchRequest:
         if self.date_from and self.date_to and self.date_from > self.date_to:
             raise QueryError("Ngày bắt đầu phải trước ngày kết thúc.")
         for year in self.years:
-            if not (len(year) == 4 and year.isdigit()):
+            if year != UNKNOWN and not (len(year) == 4 and year.isdigit()):
                 raise QueryError(f"Năm không hợp lệ: “{year[:20]}” (viết 4 chữ số, vd. 2024).")
         for month in self.months:
             if not (len(month) == 7 and month[4] == "-" and month[:4].isdigit() and month[5:].isdigit()):
@@ -61,12 +63,16 @@ class SearchRequest:
         """The same request with units and types as the index spells them ("CĐVC", "NQ" -> names)."""
         return replace(
             self,
-            units=tuple(_resolved(u, resolve_unit) for u in self.units),
+            units=tuple(_resolved(u, _resolve_unit) for u in self.units),
             types=tuple(_resolved(t, resolve_type) for t in self.types),
         )
 
     def pages(self, total: int) -> int:
         return max(1, -(-total // self.per_page))
+
+
+def _resolve_unit(value: str):
+    return gazetteer.current().resolve(value)
 
 
 def _resolved(value: str, resolver) -> str:

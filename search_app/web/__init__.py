@@ -25,6 +25,7 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_compress import Compress
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from indexer.documents import gazetteer
 from indexer.documents.limits import MAX_FILE_BYTES
 from search_app.engine import Engine
 from search_app.settings import Settings
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None, config: Mapping | None = None) 
     app.after_request(_security_headers)
     app.jinja_env.globals["absolute"] = absolute
     app.extensions["settings"] = settings
+    gazetteer.configure(settings.province)
     app.extensions["engine"] = Engine(
         settings.index_dir, result_cache=settings.result_cache, postings_cache_mb=settings.postings_cache_mb
     )

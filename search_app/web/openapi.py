@@ -213,11 +213,23 @@ def _schemas() -> dict:
         "type": "object",
         "required": ["value", "label", "count", "selected", "param", "toggle_url"],
         "properties": {
-            "value": {"type": "string"},
+            "value": {
+                "type": "string",
+                "description": "Giá trị gửi lại trong tham số `param`; “khong-ro”: văn bản không rõ ngày / đơn vị",
+            },
             "label": {"type": "string"},
-            "count": {"type": "integer", "minimum": 0},
+            "count": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "Số kết quả; một đơn vị tính cả các đơn vị trực thuộc",
+            },
             "selected": {"type": "boolean"},
             "param": {"type": "string", "enum": ["year", "month", "unit", "type"]},
+            "parent": {
+                "type": ["string", "null"],
+                "description": "Đơn vị cấp trên mà giá trị này nằm dưới (chọn nó là chọn cả đơn vị này)",
+            },
+            "depth": {"type": "integer", "minimum": 0, "description": "Cấp trong cây đơn vị (0: cấp cao nhất)"},
             "toggle_url": {
                 **_URL,
                 "description": "Chọn hoặc bỏ chọn giá trị này: cùng tham số với liên kết trên trang web",

@@ -16,7 +16,7 @@ from indexer.index.build import recorded_sources
 from indexer.text.normalise import fold_accents
 from search_app.dates import shown_date
 from search_app.engine import SORTS, QueryError
-from search_app.engine.facets import FACETS, PARAM_LABELS, month_label
+from search_app.engine.facets import FACETS, PARAM_LABELS, UNKNOWN, value_label
 from search_app.engine.highlight import highlight
 from search_app.engine.query import parse
 from search_app.engine.request import DEFAULT_SORT
@@ -62,10 +62,9 @@ def _chips(args, result) -> list[dict]:
     req = result.request
     for param, values in (("year", req.years), ("month", req.months), ("unit", req.units), ("type", req.types)):
         for value in values:
-            if param == "month":
-                text = month_label(value)
-            else:
-                text = f"{PARAM_LABELS[param]}: {TYPE_LABELS.get(value, value) if param == 'type' else value}"
+            text = value_label(param, value)
+            if param != "month" and not (value == UNKNOWN and param == "year"):
+                text = f"{PARAM_LABELS[param]}: {text}"
             chips.append({"label": text, "url": toggle_url(args, param, value)})
     for param, label, value in (("from", "Từ ngày", req.date_from), ("to", "Đến ngày", req.date_to)):
         if value:

@@ -24,7 +24,8 @@ from flask import (
     url_for,
 )
 
-from indexer.documents.metadata import DOC_TYPES, NEWS, TYPE_LABELS, load_units
+from indexer.documents import gazetteer
+from indexer.documents.metadata import DOC_TYPES, NEWS, TYPE_LABELS
 from indexer.index import ingest
 from indexer.index.build import IndexBusy
 from search_app.dates import shown_time
@@ -124,7 +125,7 @@ def safe_next(target: str) -> str:
 
 def choices() -> dict:
     return {
-        "units": [u.name for u in load_units()],
+        "units": [u.name for u in gazetteer.current().units],
         "types": [(t, TYPE_LABELS[t]) for t in [*DOC_TYPES, NEWS]],
     }
 
