@@ -717,6 +717,117 @@ def token_revoke(data_dir, name) -> None:
     click.echo(f"Đã thu hồi token {name}.")
 
 
+_EVERY = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
+
+
+class _Interval(click.ParamType):
+    """How long between two runs: 90s, 30m, 1h, 1h30m, 1d."""
+
+    name = "khoảng"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int | float):
+            return value
+        found = _EVERY.fullmatch(str(value).strip().lower())
+        if not found or not any(found.groups()):
+            raise _Invalid(f"'{value}' không phải khoảng thời gian như 30m, 1h, 1h30m, 1d", ctx, param)
+        days, hours, minutes, seconds = (int(n or 0) for n in found.groups())
+        total = ((days * 24 + hours) * 60 + minutes) * 60 + seconds
+        if total < 1:
+            raise _Invalid(f"'{value}' quá ngắn", ctx, param)
+        return total
+
+
+def _harvest_once(settings: Settings, config) -> int:
+    """One harvest, with a line as each phase starts and one line at the end; the exit code."""
+    from indexer.harvest import HarvestBusy, HarvestError, harvest
+    from indexer.harvest.history import PHASES
+
+    def said(phase: str) -> None:
+        if phase in ("discover", "fetch", "index"):
+            click.echo(PHASES[phase], err=True)
+
+    try:
+        report = harvest(
+            config,
+            settings.index_dir,
+            build_options={"workers": settings.index_workers or None, "pool_mb": settings.index_pool_mb},
+            on_phase=said,
+        )
+    except (HarvestBusy, HarvestError) as exc:
+        click.echo(f"Lỗi: {exc}", err=True)
+        return 1
+    for error in report.errors:
+        click.echo(f"Bỏ qua {error['url']}: {error['reason']}", err=True)
+    click.echo(f"[{shown_time(report.started)}] {report.summary()}")
+    return 1 if report.errors or report.outcome == "failed" else 0
+
+
+@cli.command("harvest")
+@data_option
+@index_option
+@option(
+    "--start",
+    "starts",
+    multiple=True,
+    metavar="ĐỊA_CHỈ",
+    help="Địa chỉ bắt đầu (sitemap.xml, nguồn tin RSS/Atom, trang danh mục), có thể lặp lại "
+    "(mặc định: $TRACUU_HARVEST_START).",
+)
+@option("--every", type=_Interval(), default=None, metavar="KHOẢNG", help="Chạy lại sau mỗi KHOẢNG (vd. 30m, 1h, 1d).")
+@option("--pending", is_flag=True, help="Liệt kê các trang không còn trên trang web, đang chờ xác nhận gỡ.")
+@option(
+    "--confirm-removal",
+    "confirm",
+    multiple=True,
+    metavar="ĐỊA_CHỈ",
+    help="Xác nhận gỡ tài liệu của trang ĐỊA_CHỈ (đang chờ xác nhận gỡ), có thể lặp lại.",
+)
+@option("--confirm-removals", "confirm_all", is_flag=True, help="Xác nhận gỡ mọi trang đang chờ xác nhận gỡ.")
+def harvest_command(data_dir, index_dir, starts, every, pending, confirm, confirm_all) -> None:
+    """Thu thập bài mới và bài đã sửa từ trang web của Liên đoàn vào chỉ mục.
+
+    Mỗi lần: đọc robots.txt, sơ đồ trang, nguồn tin và trang danh mục; chỉ tải trang mới hoặc đã đổi
+    (hỏi kèm ETag/Last-Modified); lưu một lần. Trang không còn (404/410) được liệt kê chờ xác nhận gỡ,
+    không bao giờ tự gỡ. Chạy định kỳ: --every 1h, hoặc một dòng cron/systemd (xem README).
+    """
+    import time as clock
+
+    from indexer.harvest import HarvestBusy, HarvestError, confirm_removal, pending_removals
+
+    settings = _settings(data=data_dir, index=index_dir, harvest_start=list(starts) or None)
+    config = settings.harvest_config()
+    if pending or confirm or confirm_all:
+        waiting = pending_removals(config)
+        if pending:
+            for page in waiting:
+                click.echo(f"{page['url']}\t{page['title']}\t(từ {shown_time(page['since'] or '')})")
+            if not waiting:
+                click.echo("Không có trang nào chờ xác nhận gỡ.")
+        urls = [page["url"] for page in waiting] if confirm_all else list(confirm)
+        for url in urls:
+            try:
+                title = confirm_removal(config, settings.index_dir, url)
+            except (HarvestBusy, HarvestError) as exc:
+                raise click.ClickException(f"{url}: {exc}") from None
+            from search_app.web import audit
+
+            audit.record(settings.data, "dòng lệnh", "harvest-remove", title=title, detail=url)
+            click.echo(f"Đã gỡ: {title} ({url})")
+        return
+    if not config.start:
+        raise click.ClickException("Chưa có địa chỉ bắt đầu: đặt TRACUU_HARVEST_START hoặc dùng --start.")
+    if every is None:
+        sys.exit(_harvest_once(settings, config))
+    click.echo(f"Thu thập mỗi {every} giây; Ctrl+C để dừng.", err=True)
+    try:
+        while True:
+            _harvest_once(settings, config)
+            clock.sleep(every)
+    except KeyboardInterrupt:
+        click.echo("Đã dừng.", err=True)
+
+
 @cli.command("settings")
 def settings_command() -> None:
     """In các cài đặt (biến môi trường TRACUU_*) với giá trị đang dùng."""

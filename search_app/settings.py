@@ -8,6 +8,7 @@ not in the table (a typo), stops with one clear line instead of a traceback.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from importlib import resources
@@ -15,6 +16,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from indexer.documents.gazetteer import DEFAULT_PROVINCE
+from indexer.harvest.config import FOLDER as HARVEST_FOLDER
+from indexer.harvest.config import USER_AGENT as HARVEST_USER_AGENT
+from indexer.harvest.config import HarvestConfig
+from indexer.harvest.fetch import normal_url
 from indexer.index.build import POOL_MB
 from search_app.engine.arrays import DEFAULT_CACHE_MB
 from search_app.engine.engine import DEFAULT_RESULT_CACHE
@@ -57,6 +62,41 @@ def _province(raw: str) -> str:
         return load_gazetteer(raw.strip()).province
     except GazetteerError as exc:
         raise ValueError(str(exc).rstrip(".")) from None
+
+
+class Words(tuple):
+    """A setting of several values, shown as it is written: separated by spaces."""
+
+    def __str__(self) -> str:
+        return " ".join(self)
+
+
+def _urls(raw: str) -> Words:
+    urls = raw.replace(",", " ").split()
+    bad = [u for u in urls if normal_url(u) is None]
+    if bad or not urls:
+        raise ValueError(f"cần các địa chỉ http:// hoặc https:// cách nhau bởi dấu cách ({' '.join(bad)})")
+    return Words(urls)
+
+
+def _hosts(raw: str) -> Words:
+    hosts = raw.replace(",", " ").lower().split()
+    if not all(re.fullmatch(r"[a-z0-9.-]+(:\d{1,5})?", h) for h in hosts):
+        raise ValueError("cần tên máy (có thể kèm :cổng) cách nhau bởi dấu cách")
+    return Words(hosts)
+
+
+def _seconds_value(minimum: float) -> Callable[[str], float]:
+    def parse(raw: str) -> float:
+        try:
+            value = float(raw.strip().replace(",", "."))
+        except ValueError:
+            raise ValueError(f"cần một số giây ≥ {minimum:g}") from None
+        if not value >= minimum:
+            raise ValueError(f"cần một số giây ≥ {minimum:g}")
+        return value
+
+    return parse
 
 
 def default_data_dir(environ: Mapping[str, str]) -> Path:
@@ -136,6 +176,40 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "secret_key", str, lambda env: None, "Khoá ký phiên đăng nhập; không đặt thì tạo một lần, lưu trong <data>."
     ),
+    # --- harvesting the federation's website (indexer/harvest) ---
+    Setting(
+        "harvest_start",
+        _urls,
+        lambda env: None,
+        "Các địa chỉ bắt đầu thu thập bài từ trang web của Liên đoàn (sitemap.xml, nguồn tin RSS/Atom, trang "
+        "danh mục), cách nhau bởi dấu cách; chỉ thu thập trên các máy chủ của chúng.",
+    ),
+    Setting(
+        "harvest_hosts",
+        _hosts,
+        lambda env: None,
+        "Các máy chủ khác được phép thu thập (vd. www.ldld.vn hoặc máy chủ tệp đính kèm), cách nhau bởi dấu cách.",
+    ),
+    Setting(
+        "harvest_delay",
+        _seconds_value(0),
+        lambda env: 1.0,
+        "Số giây chờ giữa hai yêu cầu tới trang web (lâu hơn nếu robots.txt đòi Crawl-delay).",
+    ),
+    Setting("harvest_timeout", _seconds_value(0.1), lambda env: 30.0, "Số giây tối đa cho một trang hoặc tệp."),
+    Setting("harvest_max_mb", _count(1), lambda env: 10, "MB tối đa của một trang hoặc tệp; lớn hơn thì bỏ qua."),
+    Setting(
+        "harvest_max_pages",
+        _count(1),
+        lambda env: 2000,
+        "Số yêu cầu tối đa trong một lần thu thập; phần còn lại để lần sau.",
+    ),
+    Setting(
+        "harvest_user_agent",
+        str,
+        lambda env: HARVEST_USER_AGENT,
+        "User-Agent gửi tới trang web khi thu thập (nên có địa chỉ liên hệ).",
+    ),
 )
 
 
@@ -152,6 +226,13 @@ class Settings:
     base_url: str | None
     proxy_hops: int
     secret_key: str | None
+    harvest_start: tuple[str, ...] | None
+    harvest_hosts: tuple[str, ...] | None
+    harvest_delay: float
+    harvest_timeout: float
+    harvest_max_mb: int
+    harvest_max_pages: int
+    harvest_user_agent: str
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> Settings:
@@ -193,6 +274,19 @@ class Settings:
     def uploads_dir(self) -> Path:
         """Where staff uploads and typed-in articles are kept (never in the source tree)."""
         return self.data / "tai-len"
+
+    def harvest_config(self) -> HarvestConfig:
+        """What ``tracuu harvest`` and the staff page's harvest are told (see ``indexer.harvest``)."""
+        return HarvestConfig(
+            folder=self.data / HARVEST_FOLDER,
+            start=tuple(self.harvest_start or ()),
+            hosts=tuple(self.harvest_hosts or ()),
+            delay=self.harvest_delay,
+            timeout=self.harvest_timeout,
+            max_bytes=self.harvest_max_mb * 1024 * 1024,
+            max_pages=self.harvest_max_pages,
+            user_agent=self.harvest_user_agent,
+        )
 
 
 def settings_table() -> str:

@@ -37,6 +37,13 @@ def test_every_setting_is_read_from_its_variable():
         "TRACUU_PROXY_HOPS": "1",
         "TRACUU_SECRET_KEY": "k" * 40,
         "TRACUU_PROVINCE": "bac-ninh",
+        "TRACUU_HARVEST_START": "https://ldld.example/sitemap.xml https://ldld.example/tin-tuc",
+        "TRACUU_HARVEST_HOSTS": "files.ldld.example",
+        "TRACUU_HARVEST_DELAY": "2,5",
+        "TRACUU_HARVEST_TIMEOUT": "10",
+        "TRACUU_HARVEST_MAX_MB": "5",
+        "TRACUU_HARVEST_MAX_PAGES": "300",
+        "TRACUU_HARVEST_USER_AGENT": "tracuu (+mailto:it@ldld.example)",
     }
     settings = Settings.from_env(environ)
     assert {s.env for s in SETTINGS} == set(environ)
@@ -45,6 +52,10 @@ def test_every_setting_is_read_from_its_variable():
     assert settings.secret_key == "k" * 40
     assert (settings.base_url, settings.proxy_hops) == ("https://tracuu.example", 1)
     assert settings.province == "Bắc Ninh"
+    assert settings.harvest_start == ("https://ldld.example/sitemap.xml", "https://ldld.example/tin-tuc")
+    assert (settings.harvest_hosts, settings.harvest_delay, settings.harvest_timeout) == (("files.ldld.example",), 2.5, 10)
+    assert (settings.harvest_max_mb, settings.harvest_max_pages) == (5, 300)
+    assert settings.harvest_user_agent == "tracuu (+mailto:it@ldld.example)"
     # options given on the command line win over the environment
     assert Settings.from_env(environ, index="/elsewhere").index_dir == Path("/elsewhere")
 

@@ -173,7 +173,12 @@ def home():
 def _home_page(errors: list[str] | None = None):
     reindexer = current_app.extensions["reindexer"]
     return render_template(
-        "staff/home.html", errors=errors, log=audit.recent(data_dir()), reindex=reindexer.state.as_dict(), **choices()
+        "staff/home.html",
+        errors=errors,
+        log=audit.recent(data_dir()),
+        reindex=reindexer.state.as_dict(),
+        harvest=_harvest_view(),
+        **choices(),
     )
 
 
@@ -317,3 +322,86 @@ def remove(doc_id: str):
     audit.record(data_dir(), session["staff"], "remove", doc_id, doc.get("title", ""))
     flash(f"Đã gỡ: {doc.get('title', doc_id)}", "ok")
     return redirect(url_for("staff.home"))
+
+
+# --- harvesting the federation's website (indexer.harvest) ---------------------------------------
+
+
+def _harvest_view() -> dict:
+    """What the harvest section of the staff page shows: the run going on or the last, the history
+    of runs with their errors, and the pages waiting for a removal to be confirmed."""
+    from indexer.harvest import history, pending_removals
+
+    config = settings().harvest_config()
+    last = history.current(config.folder)
+    return {
+        "configured": bool(config.start),
+        "start": list(config.start),
+        "current": last.as_dict() if last else None,
+        "runs": [run.as_dict() for run in history.recent_runs(config.folder, 10)],
+        "pending": pending_removals(config),
+    }
+
+
+def _build_options() -> dict:
+    return {"workers": settings().index_workers or None, "pool_mb": settings().index_pool_mb}
+
+
+@bp.post("/thu-thap")
+@login_required
+def harvest_start():
+    from indexer.harvest import background
+
+    config = settings().harvest_config()
+    if not config.start:
+        flash("Chưa cấu hình địa chỉ bắt đầu thu thập (TRACUU_HARVEST_START).", "error")
+        return redirect(url_for("staff.home", _anchor="thu-thap"))
+    user = session["staff"]
+    folder = data_dir()
+
+    def done(report) -> None:
+        audit.record(folder, user, "harvest", detail=report.summary())
+
+    if background.start(config, index_dir(), user, build_options=_build_options(), on_done=done):
+        flash("Đã bắt đầu thu thập từ trang web. Tìm kiếm vẫn hoạt động trong lúc chờ.", "ok")
+    else:
+        flash("Đang có một lần thu thập chạy; hãy đợi nó xong.", "error")
+    return redirect(url_for("staff.home", _anchor="thu-thap"))
+
+
+@bp.get("/thu-thap/tien-do")
+@login_required
+def harvest_progress():
+    return _harvest_view()
+
+
+@bp.post("/thu-thap/go")
+@login_required
+def harvest_remove():
+    from indexer.harvest import HarvestBusy, HarvestError, confirm_removal
+
+    url = request.form.get("url", "")
+    try:
+        title = confirm_removal(settings().harvest_config(), index_dir(), url, _build_options())
+    except (HarvestBusy, HarvestError, IndexBusy) as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("staff.home", _anchor="thu-thap"))
+    audit.record(data_dir(), session["staff"], "harvest-remove", title=title, detail=url)
+    flash(f"Đã gỡ: {title}", "ok")
+    return redirect(url_for("staff.home", _anchor="thu-thap"))
+
+
+@bp.post("/thu-thap/giu")
+@login_required
+def harvest_keep():
+    from indexer.harvest import HarvestBusy, HarvestError, keep_document
+
+    url = request.form.get("url", "")
+    try:
+        title = keep_document(settings().harvest_config(), url)
+    except (HarvestBusy, HarvestError) as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("staff.home", _anchor="thu-thap"))
+    audit.record(data_dir(), session["staff"], "harvest-keep", title=title, detail=url)
+    flash(f"Giữ lại: {title}", "ok")
+    return redirect(url_for("staff.home", _anchor="thu-thap"))
