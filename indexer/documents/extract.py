@@ -91,7 +91,7 @@ def fill_metadata(article: Article, head: str | None = None) -> Article:
     if article.date is None:
         issued = meta.find_issued_date(head) if document else None
         event = meta.find_event_date(text)
-        article.date = issued or (event[0] if event else None)
+        article.date = issued or (event[0] if event else None) or meta.find_date_line(text)
     if not article.type or article.type == meta.NEWS:
         article.type = meta.detect_type_with_heading(article.title, article.number, document, text)
     if article.unit is None:
@@ -427,7 +427,8 @@ def _article_from_blocks(path, root, title, blocks, published, captions) -> Arti
         captions=captions,
         source=str(path),
     )
-    return fill_metadata(article, head="")
+    # a document page ("Số: 45/NQ-LĐLĐ" under its letterhead) has its number and date line in its opening
+    return fill_metadata(article)
 
 
 def _is_photo_alt(line: str) -> bool:

@@ -80,6 +80,19 @@ def cms_date(line: str) -> date | None:
     return make_date(int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
 
 
+_PLACE_DATE_LINE = re.compile(
+    r"(?:^|(?<=\n)|(?<=[A-ZĐÀ-Ỹ0-9]\s))(?:[A-ZĐÀ-Ỹ][\wà-ỹđ.]*\s+){0,5}[A-ZĐÀ-Ỹ][\wà-ỹđ.]*,\s*"
+    r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})"
+)
+
+
+def find_date_line(text: str) -> date | None:
+    """A place-and-date line standing at the start of a line or after a heading, in any text (a
+    letter, a press release or a document printed in a news story): "Hà Nội, ngày 24 tháng 2 năm 2018"."""
+    m = _PLACE_DATE_LINE.search(normalise(text)[:1500])
+    return make_date(int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
+
+
 def find_issued_date(text: str) -> date | None:
     """The place-and-date line of an official document: "Lạng Sơn, ngày 21 tháng 3 năm 2017"."""
     m = _ISSUED_DATE.search(text[:1500])
@@ -171,6 +184,15 @@ def heading_type(text: str) -> str | None:
     return resolve_type(m.group(1)) if m else None
 
 
+_FULL_TEXT = re.compile(r"toàn\s+văn\s+(?:của\s+)?(\w+(?:\s+\w+)?)", re.IGNORECASE)
+
+
+def _full_text_type(body: str) -> str | None:
+    """ "TTXVN trân trọng giới thiệu toàn văn Nghị quyết …": the story is the document itself."""
+    m = _FULL_TEXT.search(normalise(body)[:1500])
+    return title_type(m.group(1)) if m else None
+
+
 def title_type(title: str) -> str | None:
     """The type a title or heading opens with ("Kế hoạch tổ chức …", "BỘ LUẬT"), if any."""
     for doc_type, (openings, _codes) in DOC_TYPES.items():
@@ -197,7 +219,7 @@ def detect_type_with_heading(title: str, own_number: str | None, document: bool,
     """As ``detect_type``; a title that opens with a type counts also when the text carries the
     same type as a heading in capitals (a notice or a resolution printed in full)."""
     found = detect_type(title, own_number, document)
-    if found == NEWS and title_type(title) and heading_type(body) == title_type(title):
+    if found == NEWS and title_type(title) and title_type(title) in (heading_type(body), _full_text_type(body)):
         return title_type(title)
     if found == NEWS and _NOTICE_TITLE.match(normalise(title)):
         return "thông báo"
