@@ -163,7 +163,13 @@ def evaluate(labels: list[Label], documents: dict[tuple[str, str], Article]) -> 
 
 def markdown(figures: dict, name: str = "metadata.tsv", note: str = "") -> str:
     rows = [
-        (name, f"{f['precision']:.3f}", f"{f['recall']:.3f}", f"{f['right']}/{f['given']}", f"{f['right']}/{f['truth']}")
+        (
+            name,
+            f"{f['precision']:.3f}",
+            f"{f['recall']:.3f}",
+            f"{f['right']}/{f['given']}",
+            f"{f['right']}/{f['truth']}",
+        )
         for name, f in figures["fields"].items()
     ]
     sources = ", ".join(f"{k} {v}" for k, v in figures["by_source"].items())

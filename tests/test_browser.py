@@ -186,3 +186,88 @@ def test_staff_sign_in_upload_review_and_find_the_new_document(page, staff_url, 
     page.goto(staff_url + "/?q=hoi+thi+tieng+hat")
     assert page.locator(".hit h3").first.inner_text() == "Hội thi Tiếng hát công nhân lao động năm 2025"
     assert page.locator(".hit h3 mark").all_inner_texts()[0] == "Hội thi Tiếng hát"
+
+
+SIZES = {"phone": (390, 844), "desktop": (1280, 900)}
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_original_file_downloads_from_a_result_and_from_the_document_page(browser, base_url, size):
+    from conftest import CORPUS
+
+    width, height = SIZES[size]
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="vi-VN", accept_downloads=True)
+    page = context.new_page()
+    try:
+        page.goto(base_url + "/?q=45/NQ-L%C4%90L%C4%90")
+        link = page.locator(".hit").first.locator("a.original")
+        assert link.inner_text() == "Tệp gốc (PDF)"
+        with page.expect_download() as info:
+            link.click()
+        pdf = info.value
+        assert pdf.suggested_filename == "dinh-kem-nq-45-2019-ldld.pdf"
+        assert Path(pdf.path()).read_bytes() == (CORPUS / "dinh-kem" / "nq-45-2019-ldld.pdf").read_bytes()
+        page.goto(base_url + "/tai-lieu/dinh-kem-hd-02-2021-ldld")
+        link = page.locator("article.document a.original")
+        assert link.inner_text().startswith("Tải về (DOCX, ")
+        with page.expect_download() as info:
+            link.click()
+        word = info.value
+        assert word.suggested_filename == "dinh-kem-hd-02-2021-ldld.docx"
+        assert Path(word.path()).read_bytes() == (CORPUS / "dinh-kem" / "hd-02-2021-ldld.docx").read_bytes()
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_an_outline_entry_scrolls_its_part_into_view_and_sets_the_address(browser, base_url, size):
+    width, height = SIZES[size]
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="vi-VN")
+    page = context.new_page()
+    try:
+        page.goto(base_url + "/tai-lieu/kh-15-2017-ldld")
+        entries = page.locator('nav.contents a[href^="#"]')
+        assert entries.count() >= 3
+        for n in (entries.count() - 1, 1):  # the last part, then back up to an earlier one
+            entry = entries.nth(n)
+            anchor = entry.get_attribute("href")[1:]
+            label = entry.inner_text()
+            entry.click()
+            page.wait_for_function(f"location.hash === '#{anchor}'")
+            target = page.locator(f"[id='{anchor}']")
+            assert target.inner_text().startswith(label.rstrip("…"))
+            box = page.evaluate(
+                "id => { const r = document.getElementById(id).getBoundingClientRect();"
+                " return [r.top, r.bottom, window.innerHeight, window.scrollY]; }",
+                anchor,
+            )
+            top, bottom, inner, scrolled = box
+            assert -1 <= top and bottom <= inner + 1, (anchor, box)  # the heading is on screen (to a pixel)
+            assert scrolled > 0, (anchor, box)  # and the page moved to it
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_printing_shows_the_text_and_letterhead_without_navigation_search_or_filters(browser, base_url, size):
+    width, height = SIZES[size]
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="vi-VN")
+    page = context.new_page()
+    try:
+        page.goto(base_url + "/tai-lieu/kh-15-2017-ldld?q=dai+hoi")
+        assert page.locator("#q").is_visible() and page.locator("header.site").is_visible()
+        page.emulate_media(media="print")
+        for hidden in ("header.site", "#q", "footer.site", ".document .back", ".related"):
+            assert not page.locator(hidden).first.is_visible(), hidden
+        assert page.locator(".document h1").is_visible()
+        assert "LIÊN ĐOÀN LAO ĐỘNG TỈNH LẠNG SƠN" in page.locator(".letterhead").inner_text()
+        assert page.locator(".letterhead").is_visible() and page.locator(".document .body p").first.is_visible()
+        assert page.locator(".closing").is_visible()
+        page.emulate_media(media="screen")
+        page.goto(base_url + "/?q=dai+hoi")
+        page.emulate_media(media="print")
+        for hidden in ("header.site", "#q", ".facets", ".pager"):
+            assert not page.locator(hidden).first.is_visible(), hidden
+        assert page.locator(".hit").first.is_visible()
+    finally:
+        context.close()

@@ -24,18 +24,60 @@ MERGER_DAY = dt.date(2025, 7, 1)
 
 # Phrases that name a unit only by its level: never an alias (they go in a province file's `generic`).
 GENERIC = [
-    "Liên đoàn Lao động", "LĐLĐ", "Công đoàn", "Liên đoàn Lao động tỉnh", "LĐLĐ tỉnh", "Công đoàn tỉnh",
-    "Liên đoàn Lao động thành phố", "LĐLĐ thành phố", "LĐLĐ TP", "LĐLĐ TP.", "Công đoàn thành phố",
-    "Liên đoàn Lao động huyện", "LĐLĐ huyện", "Công đoàn huyện", "Liên đoàn Lao động quận", "LĐLĐ quận",
-    "LĐLĐ thị xã", "Công đoàn cơ sở", "CĐCS", "Công đoàn cấp trên cơ sở", "Công đoàn cấp trên trực tiếp cơ sở",
-    "Công đoàn ngành", "CĐN", "Công đoàn ngành Trung ương", "Công đoàn tổng công ty",
-    "Công đoàn ngành Giáo dục", "Công đoàn Giáo dục", "Công đoàn Giáo dục tỉnh", "CĐGD",
-    "Công đoàn ngành Y tế", "Công đoàn Y tế", "Công đoàn Y tế tỉnh", "CĐYT",
-    "Công đoàn Viên chức", "Công đoàn Viên chức tỉnh", "CĐVC", "CĐVC tỉnh",
-    "Công đoàn Khu kinh tế", "Công đoàn Khu kinh tế cửa khẩu", "Công đoàn KKT", "Công đoàn Khu công nghiệp",
-    "Công đoàn các Khu công nghiệp", "Công đoàn KCN",
-    "Ban Chấp hành", "Ban Thường vụ", "Ủy ban Kiểm tra", "UBKT", "Văn phòng", "Ban Tổ chức", "Ban Tuyên giáo",
-    "Ban Nữ công", "Ban Chính sách - Pháp luật", "Ban Tài chính", "Ban Thường vụ Liên đoàn Lao động tỉnh",
+    "Liên đoàn Lao động",
+    "LĐLĐ",
+    "Công đoàn",
+    "Liên đoàn Lao động tỉnh",
+    "LĐLĐ tỉnh",
+    "Công đoàn tỉnh",
+    "Liên đoàn Lao động thành phố",
+    "LĐLĐ thành phố",
+    "LĐLĐ TP",
+    "LĐLĐ TP.",
+    "Công đoàn thành phố",
+    "Liên đoàn Lao động huyện",
+    "LĐLĐ huyện",
+    "Công đoàn huyện",
+    "Liên đoàn Lao động quận",
+    "LĐLĐ quận",
+    "LĐLĐ thị xã",
+    "Công đoàn cơ sở",
+    "CĐCS",
+    "Công đoàn cấp trên cơ sở",
+    "Công đoàn cấp trên trực tiếp cơ sở",
+    "Công đoàn ngành",
+    "CĐN",
+    "Công đoàn ngành Trung ương",
+    "Công đoàn tổng công ty",
+    "Công đoàn ngành Giáo dục",
+    "Công đoàn Giáo dục",
+    "Công đoàn Giáo dục tỉnh",
+    "CĐGD",
+    "Công đoàn ngành Y tế",
+    "Công đoàn Y tế",
+    "Công đoàn Y tế tỉnh",
+    "CĐYT",
+    "Công đoàn Viên chức",
+    "Công đoàn Viên chức tỉnh",
+    "CĐVC",
+    "CĐVC tỉnh",
+    "Công đoàn Khu kinh tế",
+    "Công đoàn Khu kinh tế cửa khẩu",
+    "Công đoàn KKT",
+    "Công đoàn Khu công nghiệp",
+    "Công đoàn các Khu công nghiệp",
+    "Công đoàn KCN",
+    "Ban Chấp hành",
+    "Ban Thường vụ",
+    "Ủy ban Kiểm tra",
+    "UBKT",
+    "Văn phòng",
+    "Ban Tổ chức",
+    "Ban Tuyên giáo",
+    "Ban Nữ công",
+    "Ban Chính sách - Pháp luật",
+    "Ban Tài chính",
+    "Ban Thường vụ Liên đoàn Lao động tỉnh",
 ]
 GENERIC_CODES = {"LĐLĐ", "LĐLĐTP", "CĐCS", "CĐN", "BTV", "BCH", "UBKT", "ĐH", "CĐVC", "CĐGD", "CĐYT"}
 # Place names that are also common words or parts of other names once accents and case are dropped
@@ -249,7 +291,7 @@ def test_province_file_names_that_are_generic_are_listed_as_generic():
 
 def test_no_alias_or_name_shared_by_two_units():
     owner: dict[str, str] = {}
-    for src, unit in all_units():
+    for _src, unit in all_units():
         for text in {fold(a) for a in [unit["name"], *unit.get("aliases", [])]}:
             assert owner.setdefault(text, unit["name"]) == unit["name"], (text, owner[text], unit["name"])
 
@@ -342,14 +384,29 @@ def test_lang_son_units_keep_their_names():
     assert data["province"] == "Lạng Sơn" and data["own_unit"] == "LĐLĐ tỉnh Lạng Sơn"
     names = {u["name"]: u for u in data["units"]}
     districts = ["LĐLĐ thành phố Lạng Sơn"] + [
-        f"LĐLĐ huyện {d}" for d in ("Bắc Sơn", "Bình Gia", "Cao Lộc", "Chi Lăng", "Đình Lập", "Hữu Lũng",
-                                    "Lộc Bình", "Tràng Định", "Văn Lãng", "Văn Quan")
+        f"LĐLĐ huyện {d}"
+        for d in (
+            "Bắc Sơn",
+            "Bình Gia",
+            "Cao Lộc",
+            "Chi Lăng",
+            "Đình Lập",
+            "Hữu Lũng",
+            "Lộc Bình",
+            "Tràng Định",
+            "Văn Lãng",
+            "Văn Quan",
+        )
     ]
     for name in districts:
         assert names[name]["kind"] == "district"
-    expected = {"Công đoàn Viên chức tỉnh": "sector", "Công đoàn ngành Giáo dục": "sector",
-                "Công đoàn ngành Y tế": "sector",
-                "Công đoàn Khu kinh tế cửa khẩu Đồng Đăng – Lạng Sơn": "zone", "Công đoàn cơ sở": "grassroots"}
+    expected = {
+        "Công đoàn Viên chức tỉnh": "sector",
+        "Công đoàn ngành Giáo dục": "sector",
+        "Công đoàn ngành Y tế": "sector",
+        "Công đoàn Khu kinh tế cửa khẩu Đồng Đăng – Lạng Sơn": "zone",
+        "Công đoàn cơ sở": "grassroots",
+    }
     for name, kind in expected.items():
         assert names[name]["kind"] == kind and names[name]["parent"] == "LĐLĐ tỉnh Lạng Sơn"
     assert set(names) == set(districts) | set(expected)

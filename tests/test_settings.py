@@ -53,7 +53,11 @@ def test_every_setting_is_read_from_its_variable():
     assert (settings.base_url, settings.proxy_hops) == ("https://tracuu.example", 1)
     assert settings.province == "Bắc Ninh"
     assert settings.harvest_start == ("https://ldld.example/sitemap.xml", "https://ldld.example/tin-tuc")
-    assert (settings.harvest_hosts, settings.harvest_delay, settings.harvest_timeout) == (("files.ldld.example",), 2.5, 10)
+    assert (settings.harvest_hosts, settings.harvest_delay, settings.harvest_timeout) == (
+        ("files.ldld.example",),
+        2.5,
+        10,
+    )
     assert (settings.harvest_max_mb, settings.harvest_max_pages) == (5, 300)
     assert settings.harvest_user_agent == "tracuu (+mailto:it@ldld.example)"
     # options given on the command line win over the environment

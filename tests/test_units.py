@@ -43,9 +43,7 @@ def test_other_provinces_federations_keep_their_own_names(tmp_path):
         [
             _news("hcm", "LĐLĐ TP HCM trao quà Tết", "Sáng 20/1, LĐLĐ TP HCM trao 5.000 phần quà cho công nhân."),
             _news("tld", "Tổng Liên đoàn chỉ đạo", "Tổng Liên đoàn Lao động Việt Nam vừa ban hành chỉ thị về Tết."),
-            _news(
-                "bg", "Công nhân Bắc Giang", "Liên đoàn Lao động tỉnh Bắc Giang tổ chức chương trình Tết sum vầy."
-            ),
+            _news("bg", "Công nhân Bắc Giang", "Liên đoàn Lao động tỉnh Bắc Giang tổ chức chương trình Tết sum vầy."),
         ],
     )
     assert found["hcm"].unit == "LĐLĐ thành phố Hồ Chí Minh"
@@ -150,7 +148,9 @@ def facet_engine(tmp_path):
         "hcm.md": ("LĐLĐ thành phố Hồ Chí Minh", "2024-06-01"),
     }
     for name, (unit, day) in docs.items():
-        write_doc(folder, name, {"title": f"Hội nghị đoàn viên {name}", "unit": unit, "date": day}, "Hội nghị đoàn viên.")
+        write_doc(
+            folder, name, {"title": f"Hội nghị đoàn viên {name}", "unit": unit, "date": day}, "Hội nghị đoàn viên."
+        )
     national = write_jsonl(
         tmp_path / "news.jsonl", [_news("undated", "Hội nghị đoàn viên toàn quốc", "Hội nghị đoàn viên, năm 2019.")]
     )

@@ -45,6 +45,9 @@ class Article:
     tags: list[str] = field(default_factory=list)
     author: str | None = None
     captions: list[str] = field(default_factory=list)
+    signer: str | None = None  # who signed an official document (structure.parts)
+    # what it is based on, implements, guides, replaces, amends, repeals: {kind, number, sentence}
+    relations: list[dict] = field(default_factory=list)
     source: str = ""  # the file it was read from
     # when the index first took it in, and when what it shows last changed (UTC, ISO 8601);
     # set by the build, not part of the content
@@ -55,7 +58,7 @@ class Article:
         """The article within the limits: fields cut, a web address or none; TooCostly for too much text."""
         check_text(self.body + "".join(self.captions))
         self.title = _cut(self.title, MAX_TITLE_CHARS) or ""
-        for name in ("unit", "type", "number", "author"):
+        for name in ("unit", "type", "number", "author", "signer"):
             setattr(self, name, _cut(getattr(self, name), MAX_FIELD_CHARS))
         self.url = web_url(self.url if self.url and len(self.url) <= 2000 else None)
         return self

@@ -23,6 +23,7 @@ from indexer.documents import gazetteer, limits, structure
 from indexer.documents import metadata as meta
 from indexer.documents.article import Article, ReadError
 from indexer.documents.gazetteer import Gazetteer, Mention
+from indexer.documents.relations import find_relations
 from indexer.text.normalise import folded, normalise
 
 TEXT_SUFFIXES = {".md", ".markdown", ".txt"}
@@ -98,6 +99,10 @@ def fill_metadata(article: Article, head: str | None = None) -> Article:
         article.unit = _find_unit(article, head)
     article.terms = article.terms or meta.find_terms(article.title + "\n" + text)
     article.congresses = article.congresses or meta.find_congresses(article.title + "\n" + text)
+    paragraphs = [p for p in text.split("\n") if p.strip()]
+    article.signer = article.signer or structure.parts(paragraphs).signer
+    found = find_relations(article.title, paragraphs, article.number, official=article.type != meta.NEWS)
+    article.relations = article.relations or [r.to_dict() for r in found]
     return article
 
 
@@ -471,14 +476,31 @@ def read_docx(path: Path) -> str:
 
 def _docx_text(path: Path) -> str:
     import docx
+    from docx.table import Table
 
     limits.check_docx(path)
     document = docx.Document(str(path))
-    parts = [p.text for p in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            parts.extend(cell.text for cell in row.cells)
+    parts = []
+    # in reading order: a table stands between the paragraphs around it, not after all of them
+    for block in document.iter_inner_content():
+        parts.extend(_docx_rows(block) if isinstance(block, Table) else [block.text])
     return "\n".join(parts)
+
+
+def _docx_rows(table) -> list[str]:
+    """A Word table's rows, each as its cells joined by " | " (as ``html_blocks`` writes an HTML
+    table's): a cell merged across columns once, a cell's own paragraphs joined by spaces."""
+    rows = []
+    for row in table.rows:
+        cells, seen = [], []
+        for cell in row.cells:
+            if any(cell is other for other in seen):  # python-docx gives a merged cell once per column it spans
+                continue
+            seen.append(cell)
+            cells.append(" ".join(cell.text.split()))
+        if any(cells):
+            rows.append(" | ".join(cells))
+    return rows
 
 
 def read_pdf(path: Path) -> str:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from indexer.text.normalise import folded
+
 _QUOC_HIEU = re.compile(
     r"CỘNG\s+HÒA\s+XÃ\s+HỘI\s+CHỦ\s+NGHĨA\s+VIỆT\s+NAM|Độc\s+lập\s*-\s*Tự\s+do\s*-\s*Hạnh\s+phúc", re.I
 )
@@ -40,6 +42,11 @@ class Parts:
 
     def body(self, paragraphs: list[str]) -> list[str]:
         return paragraphs[self.head : self.tail]
+
+
+def signer_key(name: str) -> str:
+    """How a signer's name is filtered on: folded, one space ("nong van thang" for "Nông Văn Thắng")."""
+    return " ".join(folded(name).split())
 
 
 def _upper(text: str) -> bool:

@@ -34,6 +34,8 @@ from whoosh.index import Index
 
 from indexer.documents.article import Article, ReadError
 from indexer.documents.extract import read_sources
+from indexer.documents.relations import number_key
+from indexer.documents.structure import signer_key
 from indexer.index.schema import build_schema
 from indexer.index.workers import REPORT_EVERY, segment_writer, shares, write_segments
 from indexer.text.analysis import load_segmenter, presegment
@@ -159,6 +161,7 @@ def prepare(article: Article) -> dict:
         "body_folded": body_words,
         "number": _number_keywords([article.number] if article.number else []),
         "numbers": _number_keywords(article.numbers),
+        "relations": ",".join(dict.fromkeys(f"{r['kind']}:{number_key(r['number'])}" for r in article.relations)),
         "type": article.type,
         "dated": "1" if article.date else "0",
         "source": article.source,
@@ -171,6 +174,8 @@ def prepare(article: Article) -> dict:
             fields[name] = datetime.fromisoformat(getattr(article, name)).replace(tzinfo=None)
     if article.unit:
         fields["unit"] = article.unit
+    if article.signer:
+        fields["signer"] = signer_key(article.signer)
     if article.date:
         fields["date"] = datetime(article.date.year, article.date.month, article.date.day)
         fields["year"] = f"{article.date.year:04d}"

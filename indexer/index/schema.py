@@ -39,6 +39,9 @@ def build_schema() -> fields.Schema:
         # document numbers: own number and every cited one, canonical and folded, lower case
         number=fields.KEYWORD(lowercase=True, commas=True, scorable=True),
         numbers=fields.KEYWORD(lowercase=True, commas=True, scorable=True),
+        # typed relations to other documents as "kind:number key" ("based_on:15/kh-ldld"), asked the
+        # other way: which documents are based on, implement, … this one (indexer.documents.relations)
+        relations=fields.KEYWORD(lowercase=True, commas=True),
         # facets and sorting
         date=fields.DATETIME(sortable=True),
         dated=fields.ID(sortable=True),  # "1" or "0": undated documents sort last either way
@@ -46,6 +49,7 @@ def build_schema() -> fields.Schema:
         month=fields.ID(sortable=True),
         unit=fields.ID(sortable=True),
         type=fields.ID(sortable=True),
+        signer=fields.ID(sortable=True),  # who signed an official document, folded (structure.signer_key)
         # bookkeeping for incremental builds, read as columns without loading stored text
         source=fields.ID(sortable=True),
         hash=fields.ID(sortable=True),

@@ -24,7 +24,8 @@ from whoosh.searching import Searcher
 
 from indexer import whoosh_w3
 from indexer.documents.metadata import TYPE_LABELS
-from indexer.documents.structure import outline, parts, section_of
+from indexer.documents.relations import KINDS, number_key
+from indexer.documents.structure import outline, parts, section_of, signer_key
 from indexer.index.build import CURRENT, open_index
 from indexer.index.schema import TEXT_FIELDS
 from indexer.text.analysis import load_segmenter
@@ -153,6 +154,37 @@ class Engine:
         hits = searcher.more_like(docnum, "body_folded", text=text, top=limit, numterms=12)
         return [h["doc"] for h in hits]
 
+    def relations(self, doc: dict) -> list[dict]:
+        """The document's typed relations both ways: what its text says it is based on, implements,
+        guides, replaces, amends or repeals ("out"), and the documents whose text says so of it
+        ("in"), each with the document we hold under that number (``id``, ``title``) or None.
+        Never the document itself; each article once (the shown copy of a duplicate)."""
+        searcher = self.searcher()
+        shown = self.arrays(searcher).shown()
+
+        def holding(**term) -> list[dict]:
+            """The shown documents with this term, other than this one."""
+            found = (searcher.stored_fields(n)["doc"] for n in searcher.document_numbers(**term) if shown[n])
+            return [other for other in found if other["id"] != doc["id"]]
+
+        own = number_key(doc["number"]) if doc.get("number") else None
+        out: list[dict] = []
+        for relation in doc.get("relations") or []:
+            key = number_key(relation["number"])
+            if key == own or relation["kind"] not in KINDS:
+                continue
+            held = holding(number=key)
+            out.append(_relation("out", relation["kind"], relation["number"], relation["sentence"], held[:1]))
+        for kind in KINDS if own else ():
+            for other in sorted(holding(relations=f"{kind}:{own}"), key=lambda d: (d.get("date") or "", d["id"])):
+                said = [
+                    r["sentence"]
+                    for r in other.get("relations") or []
+                    if r["kind"] == kind and number_key(r["number"]) == own
+                ]
+                out.append(_relation("in", kind, other.get("number"), said[0] if said else "", [other]))
+        return out
+
     def complete(self, text: str, limit: int = MAX_COMPLETIONS) -> list[Completion]:
         """What a member may be typing: numbers, units, known phrases and titles (see ``complete``)."""
         return complete(self.arrays(), text, limit)
@@ -167,10 +199,35 @@ class Engine:
         return correction.text if correction is not None else None
 
 
+def _relation(direction: str, kind: str, number: str | None, sentence: str, held: list[dict]) -> dict:
+    """One relation as the page and the API show it: linked to ``held[0]`` when we hold that document."""
+    labels, held = KINDS[kind], held[0] if held else None
+    return {
+        "direction": direction,
+        "kind": kind,
+        "label": labels[0] if direction == "out" else labels[1],
+        "number": number,
+        "sentence": sentence,
+        "id": held["id"] if held else None,
+        "title": held["title"] if held else None,
+        "date": held.get("date") if held else None,
+    }
+
+
+def _signed_by(request: SearchRequest, arrays: IndexArrays) -> np.ndarray | None:
+    """The documents signed by one of the request's signers (any of them), or None for no such filter."""
+    if not request.signers:
+        return None
+    codes, _labels = arrays.column("signer")
+    return np.isin(codes, arrays.codes_for("signer", [signer_key(s) for s in request.signers]))
+
+
 def _search(searcher: Searcher, arrays: IndexArrays, request: SearchRequest, started: float) -> SearchResult:
     parsed = parse(request.q)
     expand = arrays.prefix_expander()
-    always = F.all_of([arrays.shown(), F.DateFacet().range_mask(request, arrays)], arrays.size)
+    always = F.all_of(
+        [arrays.shown(), F.DateFacet().range_mask(request, arrays), _signed_by(request, arrays)], arrays.size
+    )
     own = {facet.name: facet.mask(request, arrays) for facet in F.FACETS}
     allowed = F.all_of([always, *own.values()], arrays.size)
     # facets are counted outside their own filter, so the query must be answered there too
@@ -324,6 +381,7 @@ def _hit(doc: dict, score: float, parsed: ParsedQuery, missing: str | None = Non
         anchor=part.anchor if part else None,
         missing=missing,
         original=ORIGINAL_KINDS.get(Path(doc.get("source") or "").suffix.lower()),
+        signer=doc.get("signer"),
         score=round(score, 4),
         added=doc.get("added"),
         changed=doc.get("changed"),

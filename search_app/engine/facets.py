@@ -18,6 +18,7 @@ import numpy as np
 
 from indexer.documents import gazetteer
 from indexer.documents.metadata import TYPE_LABELS
+from indexer.text.normalise import folded
 from search_app.engine.arrays import IndexArrays
 
 MONTH_LABELS = {f"{m:02d}": f"Tháng {m}" for m in range(1, 13)}
@@ -135,7 +136,7 @@ class UnitFacet(FieldFacet):
         out: list[FacetValue] = []
 
         def add(parent: str | None, depth: int) -> None:
-            for name in sorted(children.get(parent, []), key=lambda v: (-total[v], v)):
+            for name in sorted(children.get(parent, []), key=lambda v: (-total[v], folded(v))):
                 out.append(FacetValue(name, gaz.label(name), total[name], name in chosen, self.param, parent, depth))
                 add(name, depth + 1)
 

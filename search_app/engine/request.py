@@ -33,10 +33,11 @@ class SearchRequest:
     per_page: int = DEFAULT_PER_PAGE
     with_facets: bool = True
     exact: bool = False  # the words as typed, never a spelling correction in their place
+    signers: tuple[str, ...] = ()  # signed by one of these (names, with or without marks)
 
     def __post_init__(self) -> None:
         # lists are welcome from callers; the request itself never changes
-        for name in ("units", "types", "years", "months"):
+        for name in ("units", "types", "years", "months", "signers"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
 
     def validate(self) -> None:

@@ -29,6 +29,7 @@ class Hit:
     anchor: str | None = None  # and its anchor on the document page: "dieu-5"
     missing: str | None = None  # the one word of the query this document lacks (soft AND)
     original: str | None = None  # "PDF", "DOCX", "HTML": the file it was read from can be downloaded
+    signer: str | None = None  # who signed an official document
 
     def to_json(self) -> dict:
         return {
@@ -47,6 +48,7 @@ class Hit:
             "anchor": self.anchor,
             "missing": self.missing,
             "original": self.original,
+            "signer": self.signer,
         }
 
 

@@ -77,6 +77,11 @@ def api_document(doc_id: str):
     doc = dict(doc)
     doc.pop("source", None)
     doc["page_url"] = absolute(url_for("pages.document", doc_id=doc_id))
+    # both ways, each linked when we hold the other document (the text's own list, resolved)
+    doc["relations"] = [
+        {**r, "page_url": absolute(url_for("pages.document", doc_id=r["id"])) if r["id"] else None}
+        for r in engine().relations(doc)
+    ]
     return jsonify(doc)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from indexer.documents.extract import EDITABLE
 from indexer.documents.metadata import DOC_TYPES, NEWS
+from indexer.documents.relations import KINDS
 from search_app.engine.request import MAX_PAGE, MAX_PER_PAGE, SORTS
 
 _LIST = {"type": "array", "items": {"type": "string"}}
@@ -53,6 +54,7 @@ def _search() -> dict:
                 _query("type", "Loại văn bản (lặp lại để chọn nhiều)", _LIST),
                 _query("year", "Năm YYYY (lặp lại để chọn nhiều)", _LIST),
                 _query("month", "Tháng YYYY-MM (lặp lại để chọn nhiều)", _LIST),
+                _query("signer", "Người ký văn bản, có dấu hoặc không dấu (lặp lại để chọn nhiều)", _LIST),
                 _query("from", "Từ ngày: YYYY-MM-DD hoặc DD/MM/YYYY", {"type": "string", "examples": ["2024-05-31"]}),
                 _query("to", "Đến ngày: YYYY-MM-DD hoặc DD/MM/YYYY", {"type": "string", "examples": ["31/12/2024"]}),
                 _query("sort", "Sắp xếp", {"type": "string", "enum": list(SORTS), "default": "relevance"}),
@@ -269,6 +271,7 @@ def _schemas() -> dict:
                 "part": {**_NULLABLE, "description": "Phần của văn bản dài mà đoạn trích thuộc về: Điều 5. …"},
                 "anchor": {**_NULLABLE, "description": "Neo của phần đó trên trang tài liệu (#dieu-5)"},
                 "missing": {**_NULLABLE, "description": "Từ của câu tìm mà tài liệu này không có"},
+                "signer": {**_NULLABLE, "description": "Người ký (văn bản hành chính)"},
                 "original": {
                     "type": ["string", "null"],
                     "enum": ["PDF", "DOCX", "HTML", None],
@@ -306,6 +309,26 @@ def _schemas() -> dict:
                 "prev_url": {"type": ["string", "null"], "format": "uri"},
             },
         },
+        "Relation": {
+            "type": "object",
+            "required": ["kind", "number", "sentence"],
+            "properties": {
+                "kind": {"type": "string", "enum": list(KINDS)},
+                "number": {**_NULLABLE, "description": "Số hiệu văn bản kia", "examples": ["15/KH-LĐLĐ"]},
+                "sentence": {"type": "string", "description": "Câu trong văn bản nêu quan hệ này"},
+                "direction": {
+                    "type": "string",
+                    "enum": ["out", "in"],
+                    "description": "out: văn bản này căn cứ, thực hiện… văn bản kia; in: văn bản kia căn cứ, "
+                    "thực hiện… văn bản này",
+                },
+                "label": {"type": "string", "examples": ["Căn cứ", "Văn bản hướng dẫn văn bản này"]},
+                "id": {**_NULLABLE, "description": "Mã văn bản kia trong kho; null khi kho chưa có"},
+                "title": _NULLABLE,
+                "date": {"type": ["string", "null"], "format": "date"},
+                "page_url": {"type": ["string", "null"], "format": "uri"},
+            },
+        },
         "NewDocument": {
             "type": "object",
             "required": ["title", "body"],
@@ -339,6 +362,13 @@ def _schemas() -> dict:
                 "tags": _LIST,
                 "author": _NULLABLE,
                 "captions": _LIST,
+                "signer": {**_NULLABLE, "description": "Người ký (văn bản hành chính)"},
+                "relations": {
+                    "type": "array",
+                    "description": "Quan hệ với văn bản khác, hai chiều: căn cứ, thực hiện, hướng dẫn, thay thế, "
+                    "sửa đổi, bổ sung, bãi bỏ; có id khi kho có văn bản kia",
+                    "items": _ref("schemas", "Relation"),
+                },
                 "added": {"type": ["string", "null"], "format": "date-time", "description": "Khi được thêm"},
                 "changed": {"type": ["string", "null"], "format": "date-time", "description": "Lần sửa gần nhất"},
                 "page_url": {**_URL, "description": "Trang tài liệu trên trang này"},

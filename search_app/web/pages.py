@@ -12,8 +12,8 @@ from markupsafe import Markup
 
 from indexer.documents import structure
 from indexer.documents.metadata import TYPE_LABELS
+from indexer.documents.relations import KINDS, number_key
 from indexer.index.build import recorded_sources
-from indexer.text.normalise import fold_accents
 from search_app.dates import shown_date
 from search_app.engine import SORTS, QueryError
 from search_app.engine.facets import FACETS, PARAM_LABELS, UNKNOWN, value_label
@@ -66,6 +66,8 @@ def _chips(args, result) -> list[dict]:
             if param != "month" and not (value == UNKNOWN and param == "year"):
                 text = f"{PARAM_LABELS[param]}: {text}"
             chips.append({"label": text, "url": toggle_url(args, param, value)})
+    for value in req.signers:
+        chips.append({"label": f"Người ký: {value}", "url": toggle_url(args, "signer", value)})
     for param, label, value in (("from", "Từ ngày", req.date_from), ("to", "Đến ngày", req.date_to)):
         if value:
             chips.append({"label": f"{label} {vndate(value.isoformat())}", "url": url_with(args, **{param: None})})
@@ -90,14 +92,17 @@ def document(doc_id: str):
     sections = structure.outline(body)
     anchors = {s.index: s for s in sections}
     captions = [Markup(highlight(c, sequences, prefixes)) for c in doc.get("captions", [])]
-    own = fold_accents((doc.get("number") or "").lower())
+    relations = engine().relations(doc)
+    typed = {number_key(r["number"]) for r in relations if r["direction"] == "out"}
+    own = number_key(doc.get("number") or "")
     original = original_file(doc)
     return render_template(
         "document.html",
         doc=doc,
         q=q,
         back_url=url_with(request.args, url_for("pages.index"), page=request.args.get("page")),
-        cited=[n for n in doc.get("numbers") or [] if fold_accents(n.lower()) != own],
+        cited=[n for n in doc.get("numbers") or [] if number_key(n) not in typed | {own}],
+        relations=_by_kind(relations),
         original=original
         and {
             "url": url_for("pages.original", doc_id=doc_id),
@@ -109,12 +114,25 @@ def document(doc_id: str):
         blocks=_blocks(body, paragraphs[found.head : found.tail], anchors),
         contents=[s for s in sections if s.level <= 4] if len(sections) >= 3 else [],
         closing=paragraphs[found.tail :],
-        signer=found.signer,
+        signer=doc.get("signer") or found.signer,
         position=found.position,
         captions=captions,
         type_label=TYPE_LABELS.get(doc.get("type") or "", doc.get("type")),
         related=engine().related(doc_id),
     )
+
+
+def _by_kind(relations: list[dict]) -> list[dict]:
+    """Relations in one list per kind and direction (this document's first, then the others'),
+    each headed by its label: "Căn cứ", …, "Văn bản hướng dẫn văn bản này"."""
+    groups: dict[tuple[str, str], dict] = {}
+    for direction in ("out", "in"):
+        for kind in KINDS:
+            for relation in relations:
+                if relation["direction"] == direction and relation["kind"] == kind:
+                    group = groups.setdefault((direction, kind), {"label": relation["label"], "items": []})
+                    group["items"].append(relation)
+    return list(groups.values())
 
 
 CELL = " | "  # how extraction writes a table row's cells (see indexer.documents.extract.html_blocks)

@@ -12,7 +12,7 @@ from werkzeug.datastructures import MultiDict
 from search_app.engine import QueryError, SearchRequest, parse_date
 from search_app.engine.request import DEFAULT_PER_PAGE, DEFAULT_SORT, MAX_PER_PAGE
 
-PARAMS = ("q", "unit", "type", "year", "month", "from", "to", "sort", "page", "per_page", "exact")
+PARAMS = ("q", "unit", "type", "year", "month", "signer", "from", "to", "sort", "page", "per_page", "exact")
 
 
 # what a member reads for a parameter they can get wrong by editing the address
@@ -44,6 +44,7 @@ def request_from_args(args: MultiDict, per_page_default: int = DEFAULT_PER_PAGE)
         types=_values(args, "type"),
         years=_values(args, "year"),
         months=_values(args, "month"),
+        signers=_values(args, "signer"),
         date_from=parse_date(args.get("from")),
         date_to=parse_date(args.get("to")),
         sort=args.get("sort") or DEFAULT_SORT,
