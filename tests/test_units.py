@@ -8,6 +8,7 @@ lines; a type only from the number, the title of a document, or its heading.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -192,3 +193,17 @@ def test_undated_documents_sit_under_khong_ro_ngay(facet_engine):
     assert [h.id for h in undated.hits] == ["undated"]
     unknown_unit = facet_engine.search(SearchRequest(q="hội nghị đoàn viên", units=["khong-ro"]))
     assert [h.id for h in unknown_unit.hits] == ["undated"]
+
+
+def test_staff_choose_a_unit_from_their_province_first_then_national_then_other_provinces(tmp_path):
+    from test_staff import make_staff_app, signed_in
+
+    client = signed_in(make_staff_app(tmp_path))
+    html = client.get("/quan-tri/tai-lieu/kh-15-2017-ldld/sua").get_data(as_text=True)
+    groups = re.findall(r'<optgroup label="([^"]+)">', html)
+    assert groups == ["Tỉnh Lạng Sơn", "Toàn quốc", "Các tỉnh, thành phố khác"]
+    own, national, others = re.split(r"<optgroup ", html.split('name="unit"', 1)[1].split("</select>", 1)[0])[1:]
+    assert 'value="LĐLĐ tỉnh Lạng Sơn" selected' in own  # the document's own unit, chosen
+    assert ">LĐLĐ huyện Bình Gia (đến 30/06/2025)<" in own
+    assert 'value="Tổng Liên đoàn Lao động Việt Nam"' in national
+    assert ">LĐLĐ tỉnh Hà Giang (đến 30/06/2025)<" in others and "Lạng Sơn" not in others

@@ -124,10 +124,23 @@ def safe_next(target: str) -> str:
 
 
 def choices() -> dict:
-    return {
-        "units": [u.name for u in gazetteer.current().units],
-        "types": [(t, TYPE_LABELS[t]) for t in [*DOC_TYPES, NEWS]],
-    }
+    return {"unit_groups": unit_groups(), "types": [(t, TYPE_LABELS[t]) for t in [*DOC_TYPES, NEWS]]}
+
+
+def unit_groups() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The units staff choose from: the province's own first, then national, then other provinces'
+    (current before former), each as (name, label)."""
+    gaz = gazetteer.current()
+    own = gaz.within(gaz.own_unit) if gaz.own_unit else []
+    national = [u.name for u in gaz.units if u.kind in ("national", "board", "industry", "corporation")]
+    others = [u for u in gaz.units if u.kind == "province" and u.name not in own]
+    others.sort(key=lambda u: (u.former, u.name))
+    groups = [
+        (f"Tỉnh {gaz.province}" if gaz.province else "Đơn vị", own),
+        ("Toàn quốc", national),
+        ("Các tỉnh, thành phố khác", [u.name for u in others]),
+    ]
+    return [(label, [(n, gaz.label(n)) for n in names]) for label, names in groups if names]
 
 
 def form_fields(form, prefix: str = "") -> dict:
