@@ -1,7 +1,8 @@
 """Locust users for bench/web.py: the query mix against one endpoint of a server on 127.0.0.1.
 
 Environment: BENCH_ENDPOINT ("api" -> /api/search, "html" -> /), BENCH_MAX_REQUESTS (the run
-stops itself after that many requests, whatever ``--run-time`` says). Users wait for nothing
+stops itself after that many requests, whatever ``--run-time`` says), BENCH_URLS (a file of
+request paths, one a line, sent instead of the mix: bench/longtail.py's long-tail stream). Users wait for nothing
 between requests (closed loop), so the server runs at its capacity for the given concurrency.
 """
 
@@ -18,7 +19,11 @@ from bench.queries import load_mix
 ENDPOINT = os.environ.get("BENCH_ENDPOINT", "api")
 PATH = "/api/search" if ENDPOINT == "api" else "/"
 MAX_REQUESTS = int(os.environ.get("BENCH_MAX_REQUESTS", "200000"))
-URLS = [PATH + "?" + urlencode([("q", row.q), *parse_qsl(row.params)]) for row in load_mix()]
+if os.environ.get("BENCH_URLS"):
+    with open(os.environ["BENCH_URLS"], encoding="utf-8") as fh:
+        URLS = [line.strip() for line in fh if line.strip()]
+else:
+    URLS = [PATH + "?" + urlencode([("q", row.q), *parse_qsl(row.params)]) for row in load_mix()]
 _next = itertools.count()
 
 

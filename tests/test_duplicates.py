@@ -35,3 +35,30 @@ def test_one_article_from_two_sources_shows_once_and_the_other_copy_takes_over(t
     build_index([corpus], tmp_path / "index")
     after = engine.search(SearchRequest(q="hoi nghi tong ket cong tac"))
     assert after.total == 2 and copy not in {h.id for h in after.hits}
+
+
+def test_the_shown_copy_lists_where_else_it_was_published_and_related_never_lists_a_copy(tmp_path):
+    from search_app import create_app
+
+    from conftest import settings_for
+
+    corpus = tmp_path / "corpus"
+    title = "Hội nghị tổng kết công tác công đoàn năm 2024"
+    write_doc(corpus / "a", "tong-ket.md", {"title": title, "url": "https://ldldlangson.org.vn/tin/a.html"}, BODY)
+    write_doc(corpus / "b", "tong-ket.md", {"title": title, "url": "https://baolangson.vn/tong-ket-2024.html"}, BODY)
+    write_doc(corpus, "gan.md", {"title": "Tổng kết công tác công đoàn năm 2023"}, BODY.replace("2024", "2023")[:300])
+    build_index([corpus], tmp_path / "index")
+    client = create_app(settings_for(tmp_path / "data", tmp_path / "index"), {"TESTING": True}).test_client()
+    search = client.get("/api/search?q=tong+ket+cong+tac+cong+doan").get_json()
+    ids = [h["id"] for h in search["hits"]]
+    shown = next(i for i in ids if i != "gan")
+    other = "b-tong-ket" if shown == "a-tong-ket" else "a-tong-ket"
+    assert other not in ids
+    document = client.get(f"/api/documents/{shown}").get_json()
+    assert [c["id"] for c in document["copies"]] == [other]
+    page = client.get(f"/tai-lieu/{shown}").get_data(as_text=True)
+    section = page.split("Bài này còn được đăng tại", 1)[1].split("</section>", 1)[0]
+    host = "baolangson.vn" if other == "b-tong-ket" else "ldldlangson.org.vn"
+    assert f">{host}</a>" in section
+    related = page.split("Tài liệu liên quan", 1)[1] if "Tài liệu liên quan" in page else ""
+    assert other not in related and shown not in related.split("</section>")[0]

@@ -144,15 +144,33 @@ class Engine:
         return found["doc"] if found else None
 
     def related(self, doc_id: str, limit: int = 5) -> list[dict]:
-        """Documents most like this one, by their distinctive words."""
+        """Documents most like this one, by their distinctive words; each article once, never a
+        copy of this one."""
         searcher = self.searcher()
         docnum = searcher.document_number(id=doc_id)
         if docnum is None:
             return []
+        arrays = self.arrays(searcher)
+        shown, keys = arrays.shown(), arrays.dates("dupkey")
         doc = searcher.stored_fields(docnum)["doc"]
         text = doc["title"] + "\n" + doc.get("body", "")[:4000]
-        hits = searcher.more_like(docnum, "body_folded", text=text, top=limit, numterms=12)
-        return [h["doc"] for h in hits]
+        hits = searcher.more_like(docnum, "body_folded", text=text, top=limit + 5, numterms=12)
+        kept = [h for h in hits if shown[h.docnum] and (keys[h.docnum] == 0 or keys[h.docnum] != keys[docnum])]
+        return [h["doc"] for h in kept[:limit]]
+
+    def copies(self, doc_id: str) -> list[dict]:
+        """The other stored copies of this article (the same title and text from another source or
+        file), which the results show once: the page lists where else it was published."""
+        searcher = self.searcher()
+        docnum = searcher.document_number(id=doc_id)
+        if docnum is None:
+            return []
+        keys = self.arrays(searcher).dates("dupkey")
+        if keys[docnum] == 0:
+            return []
+        reader = searcher.reader()
+        same = np.flatnonzero(keys == keys[docnum])
+        return [searcher.stored_fields(int(n))["doc"] for n in same if n != docnum and not reader.is_deleted(int(n))]
 
     def relations(self, doc: dict) -> list[dict]:
         """The document's typed relations both ways: what its text says it is based on, implements,

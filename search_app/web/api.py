@@ -82,6 +82,15 @@ def api_document(doc_id: str):
         {**r, "page_url": absolute(url_for("pages.document", doc_id=r["id"])) if r["id"] else None}
         for r in engine().relations(doc)
     ]
+    doc["copies"] = [
+        {
+            "id": c["id"],
+            "title": c["title"],
+            "url": c.get("url"),
+            "page_url": absolute(url_for("pages.document", doc_id=c["id"])),
+        }
+        for c in engine().copies(doc_id)
+    ]
     return jsonify(doc)
 
 

@@ -369,6 +369,21 @@ def _schemas() -> dict:
                     "sửa đổi, bổ sung, bãi bỏ; có id khi kho có văn bản kia",
                     "items": _ref("schemas", "Relation"),
                 },
+                "copies": {
+                    "type": "array",
+                    "description": "Bản khác của cùng bài (cùng tiêu đề và nội dung, nguồn khác): kết quả tìm kiếm "
+                    "chỉ hiện một lần",
+                    "items": {
+                        "type": "object",
+                        "required": ["id", "title", "page_url"],
+                        "properties": {
+                            "id": {"type": "string"},
+                            "title": {"type": "string"},
+                            "url": {**_NULLABLE, "description": "Địa chỉ gốc của bản này"},
+                            "page_url": _URL,
+                        },
+                    },
+                },
                 "added": {"type": ["string", "null"], "format": "date-time", "description": "Khi được thêm"},
                 "changed": {"type": ["string", "null"], "format": "date-time", "description": "Lần sửa gần nhất"},
                 "page_url": {**_URL, "description": "Trang tài liệu trên trang này"},

@@ -6,6 +6,7 @@ import json
 import re
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, render_template, request, send_file, send_from_directory, url_for
 from markupsafe import Markup
@@ -39,6 +40,12 @@ PAGE_PARTS = {
 @bp.app_template_filter("vndate")
 def vndate(value: str | None) -> str:
     return shown_date(value) if value else "không rõ ngày"
+
+
+@bp.app_template_filter("host")
+def host(url: str) -> str:
+    """ "https://ldld.langson.gov.vn/tin/a.html" -> "ldld.langson.gov.vn": where a copy was published."""
+    return urlsplit(url).hostname or url
 
 
 @bp.get("/")
@@ -119,6 +126,7 @@ def document(doc_id: str):
         captions=captions,
         type_label=TYPE_LABELS.get(doc.get("type") or "", doc.get("type")),
         related=engine().related(doc_id),
+        copies=engine().copies(doc_id),
     )
 
 
