@@ -4,8 +4,11 @@ Whoosh is the index (the user's choice of stack), but two of its hot paths are P
 posting: reading a term's postings through a matcher, and writing a segment. The functions
 here reach into the W3 codec of the pinned whoosh-reloaded to do both in bulk:
 
-* reading: ``read_postings`` decodes whole postings blocks, ``decode_positions`` a term's
-  pickled position lists, ``field_lengths`` and ``date_values`` a column in one read;
+* reading: ``read_postings`` decodes whole postings blocks; ``pack_positions`` keeps a term's
+  encoded position lists compactly, undecoded, and ``unpack_positions`` decodes the lists of
+  the documents asked for only, in one ``pickle.loads`` (``decode_positions``, one per posting,
+  is the reference they are tested against); ``field_lengths`` and ``date_values`` read a
+  column in one go;
   each has a path through Whoosh's public API (``fast=False``, and for any other codec)
   that gives the same answer, which a test holds them to;
 * writing: ``FastSegmentWriter`` is Whoosh's ``SegmentWriter`` with a per-term pool and field
@@ -22,6 +25,7 @@ from __future__ import annotations
 import pickle
 from array import array
 from collections.abc import Callable
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -99,26 +103,97 @@ def _read_by_matcher(matcher, with_values: bool):
 
 
 def decode_positions(values: list) -> tuple[np.ndarray, np.ndarray]:
-    """Encoded position lists (a count, then pickled gaps) as (count per document, flat positions)."""
+    """Encoded position lists (a count, then pickled gaps) as (count per document, flat positions).
+
+    One ``pickle.loads`` per value, as Whoosh decodes them: the reference for ``unpack_positions``.
+    """
     gaps: list[int] = []
     counts = np.empty(len(values), dtype=np.int64)
     # one list at a time: keeping them all alive would wake the garbage collector again and again
     for n, value in enumerate(values):
-        deltas = pickle.loads(value[_INT_SIZE:] if value[-1:] == b"." else value[_INT_SIZE:] + b".")
+        deltas = _decode_one(value)
         counts[n] = len(deltas)
         gaps.extend(deltas)
-    starts = np.zeros(len(values) + 1, dtype=np.int64)
-    np.cumsum(counts, out=starts[1:])
-    running = np.cumsum(np.array(gaps, dtype=np.int64))
-    # gaps restart at every document: subtract the running total reached before it
-    before = np.concatenate(([0], running))[starts[:-1]]
-    return counts, (running - np.repeat(before, counts)).astype(np.int32)
+    return counts, _from_gaps(counts, np.array(gaps, dtype=np.int64))
 
 
-def encode_positions(positions: list[int]) -> bytes:
-    """The Positions format's value for one term in one document (ascending positions)."""
-    gaps = [b - a for a, b in zip([0, *positions], positions, strict=False)]
-    return pack_uint(len(positions)) + pickle.dumps(gaps, 2)
+# pickle.dumps(a list, 2) starts with PROTO 2, EMPTY_LIST, BINPUT 0 and ends with STOP; a Positions
+# value is a count (_INT_SIZE bytes), then that pickle of the gaps between positions
+_LIST_HEAD = b"\x80\x02]q\x00"
+_KEEP_FROM = _INT_SIZE + len(_LIST_HEAD) - 1  # BINPUT's argument byte, overwritten with EMPTY_LIST
+_STOP = ord(".")
+
+
+def _ranges(begins: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The indexes of the concatenated ranges begins[i]:begins[i] + lengths[i], without a Python loop."""
+    return np.arange(lengths.sum()) + np.repeat(begins - np.cumsum(lengths) + lengths, lengths)
+
+
+def pack_positions(values: list) -> tuple[bytes, np.ndarray]:
+    """Encoded position lists kept undecoded: (rows, offsets), row ``i`` being ``rows[offsets[i]:offsets[i + 1]]``.
+
+    A row is the value's pickle without its count, protocol header, memo and STOP (``]`` and the
+    gaps' opcodes): about half the encoded size, and any selection of rows joined is the body of
+    one pickled list of lists (``unpack_positions``). Values that do not have the usual shape
+    (written without STOP by older code) are re-encoded first.
+    """
+    if not values:
+        return b"", np.zeros(1, dtype=np.uint32)
+    joined = np.frombuffer(b"".join(values), dtype=np.uint8)
+    lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+    starts = np.cumsum(lengths) - lengths
+    usual = lengths > _KEEP_FROM
+    if usual.all():
+        head = joined[starts[:, None] + np.arange(_INT_SIZE, _INT_SIZE + len(_LIST_HEAD))]
+        usual = (head == np.frombuffer(_LIST_HEAD, dtype=np.uint8)).all(axis=1) & (
+            joined[starts + lengths - 1] == _STOP
+        )
+    if not usual.all():
+        values = list(values)
+        for n in np.flatnonzero(~usual):
+            values[n] = encode_positions(_decode_one(values[n]), gaps=True)
+        return pack_positions(values)
+    kept = lengths - _KEEP_FROM - 1
+    rows = joined[_ranges(starts + _KEEP_FROM, kept)]
+    offsets = np.zeros(len(values) + 1, dtype=np.int64)
+    np.cumsum(kept, out=offsets[1:])
+    rows[offsets[:-1]] = ord("]")
+    return rows.tobytes(), offsets.astype(np.uint32 if offsets[-1] < 2**32 else np.int64)
+
+
+def unpack_positions(rows: bytes, offsets: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The positions of rows ``wanted`` of ``pack_positions``: (count per row, flat positions)."""
+    wanted = np.asarray(wanted, dtype=np.int64)
+    if not len(wanted):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32)
+    begins = offsets[wanted].astype(np.int64)
+    if len(wanted) == len(offsets) - 1:  # every row, in order
+        chunk = rows
+    else:
+        chunk = np.frombuffer(rows, dtype=np.uint8)[_ranges(begins, offsets[wanted + 1] - begins)].tobytes()
+    # one list of lists: PROTO 2, EMPTY_LIST, MARK, the rows, APPENDS, STOP
+    lists = pickle.loads(b"\x80\x02](" + chunk + b"e.")
+    counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+    gaps = np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=int(counts.sum()))
+    return counts, _from_gaps(counts, gaps)
+
+
+def _from_gaps(counts: np.ndarray, gaps: np.ndarray) -> np.ndarray:
+    """Positions from gaps that restart at every document: subtract the running total reached before it."""
+    running = np.cumsum(gaps)
+    before = np.concatenate(([0], running))[np.cumsum(counts) - counts]
+    return (running - np.repeat(before, counts)).astype(np.int32)
+
+
+def _decode_one(value: bytes) -> list[int]:
+    """One encoded value's gaps (a value written without its STOP too)."""
+    return pickle.loads(value[_INT_SIZE:] if value[-1:] == b"." else value[_INT_SIZE:] + b".")
+
+
+def encode_positions(positions: list[int], gaps: bool = False) -> bytes:
+    """The Positions format's value for one term in one document (ascending positions, or their gaps)."""
+    deltas = list(positions) if gaps else [b - a for a, b in zip([0, *positions], positions, strict=False)]
+    return pack_uint(len(deltas)) + pickle.dumps(deltas, 2)
 
 
 def field_lengths(leaf, fieldname: str, fast: bool = True) -> np.ndarray:

@@ -15,14 +15,16 @@ import json
 
 import pytest
 
-from bench.metadata import evaluate, read_documents, read_labels
+from bench.metadata import HELDOUT, evaluate, read_documents, read_labels
 from indexer.documents import gazetteer
 from indexer.documents.extract import from_json_record
 
 from conftest import SHARED
 
-# (precision, recall) per field; the floor is 0.98 / 0.90
-LEVELS = {"unit": (0.98, 0.90), "type": (0.98, 0.90), "date": (0.98, 0.90)}
+# (precision, recall) per field as measured at f196c88 (bench/RESULTS.md); the floor is 0.98 / 0.90
+LEVELS = {"unit": (0.98, 1.0), "type": (1.0, 1.0), "date": (1.0, 0.98)}
+# the held-out set (national news only, labelled after the rules were written): lower, and guarded too
+HELDOUT_LEVELS = {"unit": (0.71, 0.93), "type": (0.66, 0.33), "date": (0.86, 0.79)}
 
 
 @pytest.fixture(autouse=True)
@@ -30,9 +32,9 @@ def _lang_son():
     gazetteer.configure("Lạng Sơn")
 
 
-def _check(figures) -> None:
+def _check(figures, levels=LEVELS) -> None:
     assert not figures["missing"], figures["missing"]
-    for name, (precision, recall) in LEVELS.items():
+    for name, (precision, recall) in levels.items():
         got = figures["fields"][name]
         assert got["precision"] >= precision and got["recall"] >= recall, (name, got)
     assert figures["province_leaks"] == []
@@ -50,6 +52,13 @@ def test_every_labelled_document_seeds_news_and_laws():
     assert len(labels) >= 150
     assert sum(1 for label in labels if label.source not in ("corpus", "seeds")) >= 80
     _check(evaluate(labels, read_documents(labels)))
+
+
+@pytest.mark.shared
+def test_the_held_out_set_stays_at_its_level():
+    labels = read_labels(HELDOUT)
+    assert len(labels) >= 100
+    _check(evaluate(labels, read_documents(labels)), HELDOUT_LEVELS)
 
 
 @pytest.mark.shared

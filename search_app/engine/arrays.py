@@ -5,6 +5,12 @@ cost hundreds of milliseconds. Here a term's postings are read once, block by bl
 ``indexer.whoosh_w3``), into arrays of document numbers and weights, and kept in a bounded
 cache; queries, filters and facet counts then work on whole arrays (see ``evaluate``).
 
+Positions are costly to decode (a pickled list per posting) and only phrases need them, and
+only in the few documents the rest of the query leaves (the words-together bonus: the best 200).
+So the read that fills a term's postings also keeps its encoded position lists, undecoded and
+packed (``PackedPositions``), and ``positions`` decodes the lists of the documents asked for
+only; ``ArrayStore.positions_decoded`` counts them.
+
 Segments never change once written, so their columns, lengths and postings are cached per
 segment and shared by every searcher (and thread) of an ``ArrayStore``; only the set of
 deleted documents changes between commits, and it is read per index version.
@@ -40,23 +46,19 @@ class Postings:
 
 
 @dataclass(frozen=True)
-class TermPositions:
-    """One term in one segment: the positions of document ``ids[i]`` are ``flat[starts[i]:starts[i + 1]]``."""
+class PackedPositions:
+    """One term in one segment: the encoded positions of its postings, in their order, undecoded.
 
-    ids: np.ndarray  # int64, index-wide document numbers
-    starts: np.ndarray  # int64, len(ids) + 1
-    flat: np.ndarray  # int32
+    Row ``i`` (the ``i``-th posting's) is ``rows[offsets[i]:offsets[i + 1]]``; see
+    ``whoosh_w3.pack_positions``.
+    """
+
+    rows: bytes
+    offsets: np.ndarray  # uint32 (int64 past 4 GiB), one more than postings
 
     @property
     def nbytes(self) -> int:
-        return self.ids.nbytes + self.starts.nbytes + self.flat.nbytes
-
-
-def _positions(ids: np.ndarray, values: list) -> TermPositions:
-    counts, flat = whoosh_w3.decode_positions(values)
-    starts = np.zeros(len(values) + 1, dtype=np.int64)
-    np.cumsum(counts, out=starts[1:])
-    return TermPositions(ids, starts, flat)
+        return len(self.rows) + self.offsets.nbytes
 
 
 class _Shared:
@@ -87,7 +89,9 @@ class IndexArrays:
         self.live = shared.live
         self._shared = shared
         self._cached = store.cached
+        self._cache_get = store.get
         self._fast = store.fast
+        self._store = store
 
     # --- postings -------------------------------------------------------------------------
 
@@ -98,19 +102,35 @@ class IndexArrays:
         return Postings(np.concatenate([p.ids for p in parts]), np.concatenate([p.weights for p in parts]))
 
     def _leaf_postings(self, leaf, offset: int, fieldname: str, text: str) -> Postings:
-        def read():
-            ids, weights, _values = whoosh_w3.read_postings(leaf, fieldname, text, fast=self._fast)
-            found = Postings(ids + offset, weights)
-            return found, found.nbytes + 64
-
         # the offset is part of the key: a segment's place in the index can change on merges
-        return self._cached(("p", whoosh_w3.segment_key(leaf), offset, fieldname, text), read)
+        found = self._cache_get(("p", whoosh_w3.segment_key(leaf), offset, fieldname, text))
+        return found if found is not None else self._leaf_read(leaf, offset, fieldname, text)[0]
+
+    def _leaf_read(self, leaf, offset: int, fieldname: str, text: str) -> tuple[Postings, PackedPositions | None]:
+        """One read of a term's blocks: its postings and, in a positional field, its packed positions.
+
+        The blocks hold both, so keeping the positions (undecoded) costs a copy, not a second read.
+        """
+        positional = self._positional(fieldname)
+        ids, weights, values = whoosh_w3.read_postings(leaf, fieldname, text, positional, self._fast)
+        postings = Postings(ids + offset, weights)
+        key = (whoosh_w3.segment_key(leaf), offset, fieldname, text)
+        self._store.put(("p", *key), postings, postings.nbytes + 64)
+        if not positional:
+            return postings, None
+        packed = PackedPositions(*whoosh_w3.pack_positions(values))
+        self._store.put(("v", *key), packed, packed.nbytes + 64)
+        return postings, packed
+
+    def _positional(self, fieldname: str) -> bool:
+        field = self.searcher.schema[fieldname] if fieldname in self.searcher.schema else None
+        return field is not None and field.format.supports("positions")
 
     def positions(self, fieldname: str, text: str, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Where a term stands in each of ``docs`` (ascending, each containing the term).
 
         Two flat arrays, one slot per occurrence: the document number and the position, in
-        document then position order.
+        document then position order. Only the position lists of ``docs`` are decoded.
         """
         doc_parts, pos_parts = [], []
         for leaf, offset in self.leaves:
@@ -118,35 +138,17 @@ class IndexArrays:
             mine = docs[(docs >= offset) & (docs < end)]
             if not len(mine):
                 continue
-            found = self._leaf_positions(leaf, offset, fieldname, text)
-            rows = np.searchsorted(found.ids, mine)
-            begins, ends = found.starts[rows], found.starts[rows + 1]
-            counts = ends - begins
-            # the concatenated ranges begins[i]:ends[i], without a Python loop
-            index = np.arange(counts.sum()) + np.repeat(begins - np.cumsum(counts) + counts, counts)
+            key = (whoosh_w3.segment_key(leaf), offset, fieldname, text)
+            postings, packed = self._cache_get(("p", *key)), self._cache_get(("v", *key))
+            if postings is None or packed is None:
+                postings, packed = self._leaf_read(leaf, offset, fieldname, text)
+            counts, flat = whoosh_w3.unpack_positions(packed.rows, packed.offsets, np.searchsorted(postings.ids, mine))
+            self._store.count_decoded(len(mine))
             doc_parts.append(np.repeat(mine, counts))
-            pos_parts.append(found.flat[index])
+            pos_parts.append(flat)
         if not doc_parts:
             return np.empty(0, np.int64), np.empty(0, np.int64)
         return np.concatenate(doc_parts), np.concatenate(pos_parts).astype(np.int64)
-
-    def read_positions(self, fieldname: str, text: str) -> None:
-        """Read a term's positions, and with them its postings, unless already cached."""
-        for leaf, offset in self.leaves:
-            self._leaf_positions(leaf, offset, fieldname, text)
-
-    def _leaf_positions(self, leaf, offset, fieldname, text) -> TermPositions:
-        def read():
-            ids, weights, values = whoosh_w3.read_postings(leaf, fieldname, text, True, self._fast)
-            ids += offset
-            postings = Postings(ids, weights)
-            self._cached(
-                ("p", whoosh_w3.segment_key(leaf), offset, fieldname, text), lambda: (postings, postings.nbytes + 64)
-            )
-            found = _positions(ids, values)
-            return found, found.nbytes + 64
-
-        return self._cached(("v", whoosh_w3.segment_key(leaf), offset, fieldname, text), read)
 
     def prefix_expander(self):
         """``expand_prefix`` with the query module's cap, as ``build_query`` takes it."""
@@ -256,12 +258,14 @@ def _text(value) -> str:
 class ArrayStore:
     """The arrays of every index version a process reads, and the cache they share.
 
-    ``cache_mb`` bounds the postings, positions and columns kept; ``fast=False`` reads
+    ``cache_mb`` bounds the postings, packed positions and columns kept; ``fast=False`` reads
     through Whoosh's public matcher API instead of decoding blocks (same answers, slower).
+    ``positions_decoded`` counts the position lists decoded so far (one per term and document).
     """
 
     def __init__(self, cache_mb: int = DEFAULT_CACHE_MB, fast: bool = True):
         self.fast = fast
+        self.positions_decoded = 0
         self._cache = LRUCache(cache_mb * 1024 * 1024)
         self._versions: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
@@ -273,6 +277,16 @@ class ArrayStore:
         value, nbytes = compute()
         self._cache.put(key, value, nbytes)
         return value
+
+    def get(self, key):
+        return self._cache.get(key)
+
+    def put(self, key, value, nbytes: int) -> None:
+        self._cache.put(key, value, nbytes)
+
+    def count_decoded(self, lists: int) -> None:
+        with self._lock:
+            self.positions_decoded += lists
 
     def clear(self, postings_only: bool = False) -> None:
         """Forget cached arrays: benchmarks measuring a cold start or a never-seen query use this."""

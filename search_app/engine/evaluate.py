@@ -145,8 +145,7 @@ def _scores(arrays: IndexArrays, fieldname: str, text: str, ids: np.ndarray, wei
 
 
 def _phrase(arrays: IndexArrays, fieldname: str, words: list[str], slop: int, within) -> Matches:
-    for word in dict.fromkeys(words):
-        arrays.read_positions(fieldname, word)  # one read of the postings serves both
+    # reading a word's postings keeps its positions, undecoded: only those of ``docs`` are decoded
     docs = _holding_all(arrays, fieldname, words, within)
     out = _empty(arrays)
     if len(docs):
@@ -187,20 +186,25 @@ def _sum_of_scores(arrays: IndexArrays, terms, docs: np.ndarray) -> np.ndarray:
 
 
 def _in_sequence(arrays: IndexArrays, fieldname: str, words: list[str], slop: int, docs: np.ndarray) -> np.ndarray:
-    """Which of ``docs`` hold the words in order, each within ``slop`` positions of the one before."""
+    """Which of ``docs`` hold the words in order, each within ``slop`` positions of the one before.
+
+    Word by word, positions are decoded only in the documents where the phrase so far still stands.
+    """
     slop = max(slop, 1)
-    # an occurrence as one sortable key: document number in the high bits, position in the low
-    read: dict[str, np.ndarray] = {}
-    for word in dict.fromkeys(words):
-        doc_of, position = arrays.positions(fieldname, word, docs)
-        read[word] = (doc_of << 32) | position
-    ends = read[words[0]]
-    for word in words[1:]:
-        later = read[word]
+    left = docs
+    ends = None
+    for word in words:
+        doc_of, position = arrays.positions(fieldname, word, left)
+        # an occurrence as one sortable key: document number in the high bits, position in the low
+        later = (doc_of << 32) | position
+        if ends is None:
+            ends = later
+            continue
         # the nearest earlier occurrence of the phrase so far, for every occurrence of this word
         before = np.searchsorted(ends, later, side="left") - 1
         gap = later - ends[np.maximum(before, 0)]
         ends = later[(before >= 0) & (gap > 0) & (gap <= slop)]
         if not len(ends):
             break
+        left = np.unique(ends >> 32)
     return np.isin(docs, np.unique(ends >> 32))
