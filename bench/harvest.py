@@ -173,26 +173,17 @@ def seed_pages(layout: str) -> list[dict]:
     return pages
 
 
+def _read(html: str) -> dict:
+    article = from_html(html, Path("/p/a.html"), Path("/p"))
+    return {name: getattr(article, name) for name in ("title", "date", "author", "body", "captions")}
+
+
 def _ours(page: dict) -> dict:
-    article = from_html(clean_html(read_page(page["html"], page["url"]), page["url"]), Path("/p/a.html"), Path("/p"))
-    return {
-        "title": article.title,
-        "date": article.date,
-        "author": article.author,
-        "body": article.body,
-        "captions": article.captions,
-    }
+    return _read(clean_html(read_page(page["html"], page["url"]), page["url"]))
 
 
 def _from_html(page: dict) -> dict:
-    article = from_html(page["html"], Path("/p/a.html"), Path("/p"))
-    return {
-        "title": article.title,
-        "date": article.date,
-        "author": article.author,
-        "body": article.body,
-        "captions": article.captions,
-    }
+    return _read(page["html"])
 
 
 def _trafilatura(page: dict) -> dict:

@@ -504,35 +504,34 @@ def pending_removals(config: HarvestConfig) -> list[dict]:
     ]
 
 
-def confirm_removal(config: HarvestConfig, index_dir: Path, url: str, build_options: dict | None = None) -> str:
-    """Remove the document of a page staff confirmed gone; its title. HarvestError if it is not waiting."""
+def _decide(config: HarvestConfig, url: str, status: str, then: Callable[[dict], None] | None = None) -> str:
+    """Staff's decision on a page listed as gone: its record gets ``status``; the page's title.
+    HarvestError if the page is not waiting for one."""
     lock = _lock(config, wait=10)
     try:
         records = load_state(config.folder)
         record = records.get(url)
         if record is None or record.status != "gone":
             raise HarvestError("Trang này không nằm trong danh sách chờ xác nhận gỡ.")
-        record.status = "removing"
+        record.status = status
         save_state(config.folder, records)
-        _finish_removals(config, Path(index_dir), records, build_options or {})
+        if then is not None:
+            then(records)
         return record.title or url
     finally:
         lock.release()
+
+
+def confirm_removal(config: HarvestConfig, index_dir: Path, url: str, build_options: dict | None = None) -> str:
+    """Remove the document of a page staff confirmed gone; its title. HarvestError if it is not waiting."""
+    return _decide(
+        config, url, "removing", lambda records: _finish_removals(config, Path(index_dir), records, build_options or {})
+    )
 
 
 def keep_document(config: HarvestConfig, url: str) -> str:
     """Staff keep the document of a page that went away: it is no longer listed (until it comes back)."""
-    lock = _lock(config, wait=10)
-    try:
-        records = load_state(config.folder)
-        record = records.get(url)
-        if record is None or record.status != "gone":
-            raise HarvestError("Trang này không nằm trong danh sách chờ xác nhận gỡ.")
-        record.status = "kept"
-        save_state(config.folder, records)
-        return record.title or url
-    finally:
-        lock.release()
+    return _decide(config, url, "kept")
 
 
 def _finish_removals(config: HarvestConfig, index_dir: Path, records: dict[str, Record], build_options=None) -> None:
