@@ -120,7 +120,7 @@ def decode_positions(values: list) -> tuple[np.ndarray, np.ndarray]:
 # pickle.dumps(a list, 2) starts with PROTO 2, EMPTY_LIST, BINPUT 0 and ends with STOP; a Positions
 # value is a count (_INT_SIZE bytes), then that pickle of the gaps between positions
 _LIST_HEAD = b"\x80\x02]q\x00"
-_KEEP_FROM = _INT_SIZE + len(_LIST_HEAD) - 1  # BINPUT's argument byte, overwritten with EMPTY_LIST
+_KEEP_FROM = _INT_SIZE + len(_LIST_HEAD) - 1  # BINPUT's argument: the gaps' opcodes follow it
 _STOP = ord(".")
 
 
@@ -141,28 +141,30 @@ def pack_positions(values: list) -> tuple[bytes, np.ndarray]:
         return b"", np.zeros(1, dtype=np.uint32)
     joined = np.frombuffer(b"".join(values), dtype=np.uint8)
     lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
-    starts = np.cumsum(lengths) - lengths
+    ends = np.cumsum(lengths)
+    starts = ends - lengths
     usual = lengths > _KEEP_FROM
     if usual.all():
-        head = joined[starts[:, None] + np.arange(_INT_SIZE, _INT_SIZE + len(_LIST_HEAD))]
-        usual = (head == np.frombuffer(_LIST_HEAD, dtype=np.uint8)).all(axis=1) & (
-            joined[starts + lengths - 1] == _STOP
-        )
+        for n, byte in enumerate(_LIST_HEAD):
+            usual &= joined[starts + _INT_SIZE + n] == byte
+        usual &= joined[ends - 1] == _STOP
     if not usual.all():
         values = list(values)
         for n in np.flatnonzero(~usual):
             values[n] = encode_positions(_decode_one(values[n]), gaps=True)
         return pack_positions(values)
-    kept = lengths - _KEEP_FROM - 1
-    rows = joined[_ranges(starts + _KEEP_FROM, kept)]
+    # drop the count, PROTO, BINPUT and STOP of every value: EMPTY_LIST and the gaps remain
+    keep = np.ones(len(joined), dtype=bool)
+    for n in (*range(_INT_SIZE + 2), _KEEP_FROM - 1, _KEEP_FROM):
+        keep[starts + n] = False
+    keep[ends - 1] = False
     offsets = np.zeros(len(values) + 1, dtype=np.int64)
-    np.cumsum(kept, out=offsets[1:])
-    rows[offsets[:-1]] = ord("]")
-    return rows.tobytes(), offsets.astype(np.uint32 if offsets[-1] < 2**32 else np.int64)
+    np.cumsum(lengths - _KEEP_FROM - 1, out=offsets[1:])
+    return joined[keep].tobytes(), offsets.astype(np.uint32 if offsets[-1] < 2**32 else np.int64)
 
 
 def unpack_positions(rows: bytes, offsets: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The positions of rows ``wanted`` of ``pack_positions``: (count per row, flat positions)."""
+    """The positions of rows ``wanted`` (ascending) of ``pack_positions``: (count per row, flat positions)."""
     wanted = np.asarray(wanted, dtype=np.int64)
     if not len(wanted):
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32)

@@ -7,9 +7,10 @@ cache; queries, filters and facet counts then work on whole arrays (see ``evalua
 
 Positions are costly to decode (a pickled list per posting) and only phrases need them, and
 only in the few documents the rest of the query leaves (the words-together bonus: the best 200).
-So the read that fills a term's postings also keeps its encoded position lists, undecoded and
-packed (``PackedPositions``), and ``positions`` decodes the lists of the documents asked for
-only; ``ArrayStore.positions_decoded`` counts them.
+So the read that fills a term's postings in the bonus's fields also keeps its encoded position
+lists, undecoded and packed (``PackedPositions``; in other fields they are read when first
+asked for), and ``positions`` decodes the lists of the documents asked for only;
+``ArrayStore.positions_decoded`` counts them.
 
 Segments never change once written, so their columns, lengths and postings are cached per
 segment and shared by every searcher (and thread) of an ``ArrayStore``; only the set of
@@ -27,9 +28,10 @@ from whoosh.searching import Searcher
 
 from indexer import whoosh_w3
 from search_app.engine.lru import LRUCache
-from search_app.engine.query import MAX_PREFIX_TERMS
+from search_app.engine.query import MAX_PREFIX_TERMS, TEXT_FIELDS
 
 DEFAULT_CACHE_MB = 96
+POSITIONS_KEPT = frozenset(TEXT_FIELDS[True])  # the folded fields, where the bonus checks words
 VERSIONS_KEPT = 4  # index versions whose per-document arrays stay shared
 
 
@@ -104,14 +106,20 @@ class IndexArrays:
     def _leaf_postings(self, leaf, offset: int, fieldname: str, text: str) -> Postings:
         # the offset is part of the key: a segment's place in the index can change on merges
         found = self._cache_get(("p", whoosh_w3.segment_key(leaf), offset, fieldname, text))
-        return found if found is not None else self._leaf_read(leaf, offset, fieldname, text)[0]
+        if found is not None:
+            return found
+        return self._leaf_read(leaf, offset, fieldname, text, fieldname in POSITIONS_KEPT)[0]
 
-    def _leaf_read(self, leaf, offset: int, fieldname: str, text: str) -> tuple[Postings, PackedPositions | None]:
-        """One read of a term's blocks: its postings and, in a positional field, its packed positions.
+    def _leaf_read(
+        self, leaf, offset: int, fieldname: str, text: str, with_positions: bool
+    ) -> tuple[Postings, PackedPositions | None]:
+        """One read of a term's blocks: its postings and, if asked, its packed positions.
 
-        The blocks hold both, so keeping the positions (undecoded) costs a copy, not a second read.
+        The blocks hold both, so keeping the positions (undecoded) costs a copy, not a second read;
+        it is done for the fields of the words-together bonus (``POSITIONS_KEPT``), which asks for
+        the positions of most words it reads, and on demand in the others.
         """
-        positional = self._positional(fieldname)
+        positional = with_positions and self._positional(fieldname)
         ids, weights, values = whoosh_w3.read_postings(leaf, fieldname, text, positional, self._fast)
         postings = Postings(ids + offset, weights)
         key = (whoosh_w3.segment_key(leaf), offset, fieldname, text)
@@ -141,7 +149,7 @@ class IndexArrays:
             key = (whoosh_w3.segment_key(leaf), offset, fieldname, text)
             postings, packed = self._cache_get(("p", *key)), self._cache_get(("v", *key))
             if postings is None or packed is None:
-                postings, packed = self._leaf_read(leaf, offset, fieldname, text)
+                postings, packed = self._leaf_read(leaf, offset, fieldname, text, True)
             counts, flat = whoosh_w3.unpack_positions(packed.rows, packed.offsets, np.searchsorted(postings.ids, mine))
             self._store.count_decoded(len(mine))
             doc_parts.append(np.repeat(mine, counts))
