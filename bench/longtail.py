@@ -111,7 +111,16 @@ def _get_ms(url: str) -> float:
 
 def serve_passes(index: Path, stream: list[dict], workers: int, threads: int, users: int, seconds: int) -> dict:
     """The stream twice through a fresh ``tracuu serve``, then (optionally) under locust load."""
-    from bench.web import _tree, _tree_cpu, _tree_memory_mb, free_port, run_locust, start_server, wait_ready
+    from bench.web import (
+        _tree,
+        _tree_cpu,
+        _tree_memory_mb,
+        free_port,
+        run_locust,
+        start_server,
+        stop_server,
+        wait_ready,
+    )
 
     os.environ["TRACUU_RESULT_CACHE"] = "0"  # every request searches
     port = free_port()
@@ -154,11 +163,7 @@ def serve_passes(index: Path, stream: list[dict], workers: int, threads: int, us
                 out["load"] = load
                 print("under load:", load, flush=True)
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_server(server)
     return out
 
 

@@ -53,6 +53,15 @@ def start_server(index: Path, port: int, workers: int, threads: int) -> subproce
     return subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
+def stop_server(server: subprocess.Popen) -> None:
+    """Ask the server to stop; kill it if it has not within 10 s."""
+    server.terminate()
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
 def get(url: str, timeout: float = 60) -> int:
     with urllib.request.urlopen(url, timeout=timeout) as resp:
         resp.read()
@@ -158,11 +167,7 @@ def run(
                 print(endpoint, figures, flush=True)
         results |= memory.stop()
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_server(server)
     return results
 
 

@@ -94,7 +94,7 @@ def fill_metadata(article: Article, head: str | None = None) -> Article:
         event = meta.find_event_date(text)
         article.date = issued or (event[0] if event else None) or meta.find_date_line(text)
     if not article.type or article.type == meta.NEWS:
-        article.type = meta.detect_type_with_heading(article.title, article.number, document, text)
+        article.type = meta.detect_type(article.title, article.number, document, text)
     if article.unit is None:
         article.unit = _find_unit(article, head)
     article.terms = article.terms or meta.find_terms(article.title + "\n" + text)

@@ -15,7 +15,7 @@ Matching is on folded text (no accents, lower case), whole words, longest alias 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cached_property, lru_cache
 from importlib import resources
@@ -191,17 +191,24 @@ class Gazetteer:
                     found[unit.name] = Mention(unit, m.start(), True, bool(_CITED.search(before)))
         return sorted(found.values(), key=lambda mention: mention.start)
 
+    @cached_property
+    def _codes(self) -> tuple[dict[str, Unit], dict[str, Unit]]:
+        """Issuer codes that name one unit nationwide, and the generic ones of this province."""
+        specific: dict[str, Unit] = {}
+        for unit in self.units:
+            for code in unit.codes:
+                specific.setdefault(_code_key(code), unit)
+        generic: dict[str, Unit] = {}
+        for gen in self.generic:
+            for code in gen.codes:
+                generic.setdefault(_code_key(code), self.by_name[gen.unit])
+        return specific, generic
+
     def from_code(self, code: str, generic: bool) -> Unit | None:
         """The unit an issuer code names ("TLĐ"), generic codes ("LĐLĐ") only when ``generic``."""
+        specific, generic_codes = self._codes
         key = _code_key(code)
-        for unit in self.units:
-            if key in {_code_key(c) for c in unit.codes}:
-                return unit
-        if generic:
-            for gen in self.generic:
-                if key in {_code_key(c) for c in gen.codes}:
-                    return self.by_name[gen.unit]
-        return None
+        return specific.get(key) or (generic_codes.get(key) if generic else None)
 
     @cached_property
     def _places(self) -> tuple[re.Pattern | None, dict[str, str]]:
@@ -356,15 +363,13 @@ def load_gazetteer(province: str | None = DEFAULT_PROVINCE, units_path: str | No
                         tuple(normalise(str(c)).strip() for c in gen.get("codes") or ()),
                     )
                 )
-        gazetteer = Gazetteer(tuple(units), province)
+        gazetteer = Gazetteer(tuple(units), province, sites=tuple(sites))
         own = normalise(str(own_unit)).strip() if own_unit else None
-        own_unit_found = gazetteer.unit(own) if own else gazetteer.province_unit(province)
-        if own_unit_found is None:
+        found = gazetteer.unit(own) if own else gazetteer.province_unit(province)
+        if found is None:
             raise GazetteerError(f"Không tìm thấy Liên đoàn Lao động của tỉnh “{province}” trong danh mục đơn vị.")
-        if not generic:
-            generic = [Generic(own_unit_found.name, _DEFAULT_GENERIC, _DEFAULT_CODES)]
-        units_t = tuple(units)
-        gazetteer = Gazetteer(units_t, province, own_unit_found.name, tuple(generic), tuple(sites))
+        generic = generic or [Generic(found.name, _DEFAULT_GENERIC, _DEFAULT_CODES)]
+        gazetteer = replace(gazetteer, own_unit=found.name, generic=tuple(generic))
     else:
         gazetteer = Gazetteer(tuple(units))
     _check(gazetteer)

@@ -201,29 +201,25 @@ def title_type(title: str) -> str | None:
     return None
 
 
-def detect_type(title: str, own_number: str | None = None, document: bool = False) -> str:
-    """Document type from the document's own number code; from how its title opens only when
-    the text is laid out as a document (``document``: a number line, a letterhead, a heading).
-    A news story titled "Hướng dẫn cách …" or "Kế hoạch …" is news."""
+def detect_type(title: str, own_number: str | None = None, document: bool = False, body: str = "") -> str:
+    """Document type from the document's own number code; from how its title opens when the
+    text is laid out as a document (``document``: a number line, a letterhead, a heading), or
+    when ``body`` carries the same type as a heading in capitals or says it is the full text (a
+    notice or a resolution printed in full). A news story titled "Hướng dẫn cách …" or
+    "Kế hoạch …" is news."""
     if own_number:
         code = fold_accents(number_code(own_number)).upper()
         for doc_type, (_openings, codes) in DOC_TYPES.items():
             if code in {fold_accents(c).upper() for c in codes}:
                 return doc_type
+    opening = title_type(title)
     if document or own_number:
-        return title_type(title) or NEWS
-    return NEWS
-
-
-def detect_type_with_heading(title: str, own_number: str | None, document: bool, body: str) -> str:
-    """As ``detect_type``; a title that opens with a type counts also when the text carries the
-    same type as a heading in capitals (a notice or a resolution printed in full)."""
-    found = detect_type(title, own_number, document)
-    if found == NEWS and title_type(title) and title_type(title) in (heading_type(body), _full_text_type(body)):
-        return title_type(title)
-    if found == NEWS and _NOTICE_TITLE.match(normalise(title)):
+        return opening or NEWS
+    if opening and opening in (heading_type(body), _full_text_type(body)):
+        return opening
+    if _NOTICE_TITLE.match(normalise(title)):
         return "thông báo"
-    return found
+    return NEWS
 
 
 def find_terms(text: str) -> list[str]:

@@ -92,16 +92,13 @@ class FieldFacet(Facet):
     def count(self, request, arrays, matched):
         return {self.name: _tally(arrays, self.fieldname, matched)}
 
-    def label_for(self, value: str) -> str:
-        return value
-
     def values(self, request, counts):
         chosen = set(self.selected(request))
         found = {k: v for k, v in counts.get(self.name, {}).items() if k}
         for value in chosen:
             found.setdefault(value, 0)
         ordered = sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))
-        return [FacetValue(v, self.label_for(v), n, v in chosen, self.param) for v, n in ordered]
+        return [FacetValue(v, value_label(self.param, v), n, v in chosen, self.param) for v, n in ordered]
 
 
 class UnitFacet(FieldFacet):
@@ -149,9 +146,6 @@ class UnitFacet(FieldFacet):
 class TypeFacet(FieldFacet):
     name = fieldname = param = "type"
     label = PARAM_LABELS["type"]
-
-    def label_for(self, value):
-        return TYPE_LABELS.get(value, value)
 
 
 class DateFacet(Facet):
