@@ -13,7 +13,9 @@ here reach into the W3 codec of the pinned whoosh-reloaded to do both in bulk:
   that gives the same answer, which a test holds them to;
 * writing: ``FastSegmentWriter`` is Whoosh's ``SegmentWriter`` with a per-term pool and field
   lengths read once at commit, plus ``finish_segment`` and ``commit_with`` for segments
-  written by worker processes; ``encode_positions`` is the Positions format's encoding.
+  written by worker processes, and a hook run before a commit names its segments (the packed
+  postings files of ``indexer.index.packed``); ``encode_positions`` is the Positions format's
+  encoding.
 
 Nothing else in the project imports a private Whoosh name. The names used here are those of
 the version below; importing this module under another version fails with a clear message
@@ -56,6 +58,11 @@ def segment_key(leaf) -> tuple:
     """What names one segment of one index folder, for caches shared across searchers."""
     storage = getattr(leaf, "_storage", None)
     return (getattr(storage, "folder", id(storage)), leaf.segment().segment_id())
+
+
+def segment_folder(leaf) -> str | None:
+    """The folder holding a segment's files (None for an index not kept in files)."""
+    return getattr(getattr(leaf, "_storage", None), "folder", None)
 
 
 def read_postings(leaf, fieldname: str, text: str, with_values: bool = False, fast: bool = True):
@@ -124,7 +131,7 @@ _KEEP_FROM = _INT_SIZE + len(_LIST_HEAD) - 1  # BINPUT's argument: the gaps' opc
 _STOP = ord(".")
 
 
-def _ranges(begins: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+def ranges(begins: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """The indexes of the concatenated ranges begins[i]:begins[i] + lengths[i], without a Python loop."""
     return np.arange(lengths.sum()) + np.repeat(begins - np.cumsum(lengths) + lengths, lengths)
 
@@ -172,7 +179,7 @@ def unpack_positions(rows: bytes, offsets: np.ndarray, wanted: np.ndarray) -> tu
     if len(wanted) == len(offsets) - 1:  # every row, in order
         chunk = rows
     else:
-        chunk = np.frombuffer(rows, dtype=np.uint8)[_ranges(begins, offsets[wanted + 1] - begins)].tobytes()
+        chunk = np.frombuffer(rows, dtype=np.uint8)[ranges(begins, offsets[wanted + 1] - begins)].tobytes()
     # one list of lists: PROTO 2, EMPTY_LIST, MARK, the rows, APPENDS, STOP
     lists = pickle.loads(b"\x80\x02](" + chunk + b"e.")
     counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
@@ -324,13 +331,18 @@ class _SegmentLengths:
 class FastSegmentWriter(SegmentWriter):
     """``SegmentWriter`` with the pool and the commit-time length lookups above.
 
-    ``mergetype`` is the merge policy of every commit (Whoosh's public ``writer.mergetype``).
+    ``mergetype`` is the merge policy of every commit (Whoosh's public ``writer.mergetype``);
+    ``before_commit(storage, schema, segments)`` is called with the segments a commit is about to
+    name, once they are written and before the table of contents naming them is.
     """
 
-    def __init__(self, ix, limitmb: int = 128, mergetype: Callable | None = None, **kwargs):
+    def __init__(
+        self, ix, limitmb: int = 128, mergetype: Callable | None = None, before_commit: Callable | None = None, **kwargs
+    ):
         super().__init__(ix, limitmb=limitmb, **kwargs)
         self.pool = TermPool(limitmb)
         self.mergetype = mergetype
+        self.before_commit = before_commit
 
     @property
     def has_documents(self) -> bool:
@@ -355,6 +367,11 @@ class FastSegmentWriter(SegmentWriter):
             self._close_segment()
         self._commit_toc(final)
         self._finish()
+
+    def _commit_toc(self, segments):
+        if self.before_commit is not None:
+            self.before_commit(self.storage, self.schema, segments)
+        super()._commit_toc(segments)
 
     def _flush_segment(self):
         self.perdocwriter.close()

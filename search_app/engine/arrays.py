@@ -1,16 +1,17 @@
 """An index version as numpy arrays: postings, field lengths, facet columns, live documents.
 
 Whoosh walks its matchers one document at a time in Python, which is what made a broad query
-cost hundreds of milliseconds. Here a term's postings are read once, block by block (see
-``indexer.whoosh_w3``), into arrays of document numbers and weights, and kept in a bounded
-cache; queries, filters and facet counts then work on whole arrays (see ``evaluate``).
+cost hundreds of milliseconds. Here a term's postings come as arrays of document numbers and
+weights, and queries, filters and facet counts work on whole arrays (see ``evaluate``).
 
-Positions are costly to decode (a pickled list per posting) and only phrases need them, and
-only in the few documents the rest of the query leaves (the words-together bonus: the best 200).
-So the read that fills a term's postings in the bonus's fields also keeps its encoded position
-lists, undecoded and packed (``PackedPositions``; in other fields they are read when first
-asked for), and ``positions`` decodes the lists of the documents asked for only;
-``ArrayStore.positions_decoded`` counts them.
+Every segment our writer commits has a packed postings file beside Whoosh's
+(``indexer.index.packed``), memory-mapped here: a term's postings and the positions of the
+documents asked for are slices of it, nothing is decoded, and nothing is kept per query, so a
+process's memory does not grow with the variety of queries (the page cache, shared by every
+process, holds what was read). A segment without one (an index written before them, until its
+next commit) is read the slower way: its blocks decoded (see ``indexer.whoosh_w3``) into a
+bounded cache, its encoded position lists kept undecoded (``PackedPositions``) and decoded
+for the documents asked for only; ``ArrayStore.positions_decoded`` counts those decoded.
 
 Segments never change once written, so their columns, lengths and postings are cached per
 segment and shared by every searcher (and thread) of an ``ArrayStore``; only the set of
@@ -27,12 +28,14 @@ import numpy as np
 from whoosh.searching import Searcher
 
 from indexer import whoosh_w3
+from indexer.index.packed import PackedSegment, open_packed, packed_path
 from search_app.engine.lru import LRUCache
 from search_app.engine.query import MAX_PREFIX_TERMS, TEXT_FIELDS
 
 DEFAULT_CACHE_MB = 96
 POSITIONS_KEPT = frozenset(TEXT_FIELDS[True])  # the folded fields, where the bonus checks words
 VERSIONS_KEPT = 4  # index versions whose per-document arrays stay shared
+PACKED_KEPT = 64  # segments whose packed files stay mapped
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,12 @@ class IndexArrays:
         return Postings(np.concatenate([p.ids for p in parts]), np.concatenate([p.weights for p in parts]))
 
     def _leaf_postings(self, leaf, offset: int, fieldname: str, text: str) -> Postings:
+        packed, n = self._packed_term(leaf, fieldname, text)
+        if packed is not None:
+            if n is None:
+                return Postings(np.empty(0, np.int64), np.empty(0, np.float32))
+            ids, weights = packed.postings(n)
+            return Postings(np.add(ids, offset, dtype=np.int64), weights)
         # the offset is part of the key: a segment's place in the index can change on merges
         found = self._cache_get(("p", whoosh_w3.segment_key(leaf), offset, fieldname, text))
         if found is not None:
@@ -130,6 +139,15 @@ class IndexArrays:
         self._store.put(("v", *key), packed, packed.nbytes + 64)
         return postings, packed
 
+    def _packed_term(self, leaf, fieldname: str, text: str) -> tuple[PackedSegment | None, int | None]:
+        """The segment's packed file (None if it has none) and the term's number in it (None if absent)."""
+        packed = self._store.packed(leaf)
+        if packed is None:
+            return None, None
+        if fieldname not in self.searcher.schema:
+            return packed, None
+        return packed, packed.find(fieldname, self.searcher.schema[fieldname].to_bytes(text))
+
     def _positional(self, fieldname: str) -> bool:
         field = self.searcher.schema[fieldname] if fieldname in self.searcher.schema else None
         return field is not None and field.format.supports("positions")
@@ -145,6 +163,15 @@ class IndexArrays:
             end = offset + leaf.doc_count_all()
             mine = docs[(docs >= offset) & (docs < end)]
             if not len(mine):
+                continue
+            packed, n = self._packed_term(leaf, fieldname, text)
+            if packed is not None:
+                if n is None:  # not in this segment: nor in the documents asked for
+                    continue
+                counts, flat = packed.positions(n, mine - offset)
+                self._store.count_decoded(len(mine))
+                doc_parts.append(np.repeat(mine, counts))
+                pos_parts.append(flat)
                 continue
             key = (whoosh_w3.segment_key(leaf), offset, fieldname, text)
             postings, packed = self._cache_get(("p", *key)), self._cache_get(("v", *key))
@@ -267,16 +294,42 @@ class ArrayStore:
     """The arrays of every index version a process reads, and the cache they share.
 
     ``cache_mb`` bounds the postings, packed positions and columns kept; ``fast=False`` reads
-    through Whoosh's public matcher API instead of decoding blocks (same answers, slower).
-    ``positions_decoded`` counts the position lists decoded so far (one per term and document).
+    through Whoosh's public matcher API instead of decoding blocks (same answers, slower), and
+    ``use_packed=False`` ignores the packed postings files (the reference they are tested against).
+    ``positions_decoded`` counts the position lists read so far (one per term and document).
     """
 
-    def __init__(self, cache_mb: int = DEFAULT_CACHE_MB, fast: bool = True):
+    def __init__(self, cache_mb: int = DEFAULT_CACHE_MB, fast: bool = True, use_packed: bool = True):
         self.fast = fast
+        self.use_packed = use_packed and fast
         self.positions_decoded = 0
         self._cache = LRUCache(cache_mb * 1024 * 1024)
         self._versions: OrderedDict = OrderedDict()
+        self._packed: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
+
+    def packed(self, leaf) -> PackedSegment | None:
+        """The segment's packed postings, mapped once per process (None: read through Whoosh)."""
+        if not self.use_packed:
+            return None
+        key = whoosh_w3.segment_key(leaf)
+        with self._lock:
+            if key in self._packed:
+                self._packed.move_to_end(key)
+                return self._packed[key]
+        folder = whoosh_w3.segment_folder(leaf)
+        found = open_packed(packed_path(folder, leaf.segment())) if folder else None
+        if found is not None and found.doc_count != leaf.doc_count_all():
+            found = None
+        with self._lock:
+            self._packed[key] = found
+            while len(self._packed) > PACKED_KEPT:
+                self._packed.popitem(last=False)
+        return found
+
+    def unpacked_segments(self, searcher: Searcher) -> int:
+        """How many of the searcher's segments are read without a packed file."""
+        return sum(self.packed(leaf) is None for leaf, _offset in searcher.reader().leaf_readers())
 
     def cached(self, key, compute):
         found = self._cache.get(key)

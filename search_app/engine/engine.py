@@ -55,7 +55,8 @@ class Engine:
 
     ``result_cache`` entries of recent answers are kept per index version (0: none), so a
     cached answer is never older than the index; ``postings_cache_mb`` bounds the arrays
-    read from the index; ``fast_reads=False`` reads them through Whoosh's public API only.
+    read from the index; ``fast_reads=False`` reads them through Whoosh's public API only, and
+    ``packed_reads=False`` ignores the packed postings files.
     """
 
     def __init__(
@@ -65,9 +66,10 @@ class Engine:
         result_cache: int = DEFAULT_RESULT_CACHE,
         postings_cache_mb: int = DEFAULT_CACHE_MB,
         fast_reads: bool = True,
+        packed_reads: bool = True,
     ):
         self.index_dir = Path(index_dir)
-        self.arrays_store = ArrayStore(postings_cache_mb, fast=fast_reads)
+        self.arrays_store = ArrayStore(postings_cache_mb, fast=fast_reads, use_packed=packed_reads)
         self.results = LRUCache(result_cache)
         self._local = threading.local()
 

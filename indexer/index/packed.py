@@ -1,0 +1,251 @@
+"""Packed postings: a segment's postings and positions as flat arrays, in one file beside Whoosh's.
+
+Whoosh keeps postings in pickled, compressed blocks, so reading a term costs Python per block
+and per position list, and a server that wants it fast must keep what it decoded in memory.
+For every segment it commits, our writer also writes ``<segment>.tpk``: each term's document
+numbers, weights and positions as plain little-endian arrays, which the server memory-maps
+(``PackedSegment``). Reading a term is then a slice of a mapped file; the operating system's
+page cache is the cache, shared by every process, and a server's own memory does not grow
+with the variety of queries.
+
+The file is made by reading back the segment Whoosh has just written (``write_packed``), so it
+holds exactly what Whoosh holds, whichever way the segment was made (a worker process, a
+merge, a staff edit). An index written before these files existed gets them at its next
+commit (``ensure_packed``) and is read the slower way until then. The name matches Whoosh's
+segment file pattern, so Whoosh deletes the file with its segment after a merge. It is written
+under a temporary name and renamed into place, so a killed writer never leaves half a file
+under that name; a damaged file is refused when opened (``open_packed``), never misread.
+
+Layout: ``MAGIC``, the header's length (8 bytes), a JSON header naming each array's dtype,
+offset and length, then the arrays, each aligned to ``ALIGN`` bytes:
+
+* ``keys``: every term as ``field NUL term-bytes``, sorted, joined; ``key_offsets`` (one more);
+* ``post_offsets``: where each term's postings start in ``ids`` / ``weights`` (one more);
+* ``ids`` (uint32, segment document numbers, ascending per term), ``weights`` (float32);
+* ``pos_starts`` (uint32, one per posting and one more): where each posting's positions start in
+  ``positions`` (uint16, or uint32 when a segment has a position past 65,535); empty for
+  fields without positions.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from whoosh.reading import SegmentReader
+
+from indexer import whoosh_w3
+
+EXTENSION = ".tpk"
+MAGIC = b"TRACUPK1"
+ALIGN = 64
+SAMPLE_EVERY = 64  # one key in this many is kept in memory to start a lookup
+_ORDER = ("keys", "key_offsets", "post_offsets", "ids", "weights", "pos_starts", "positions")
+
+log = logging.getLogger(__name__)
+
+
+class PackedDamaged(Exception):
+    """A packed file that is not what its header says (truncated, or not ours)."""
+
+
+def packed_path(folder: str | Path, segment) -> Path:
+    return Path(folder) / segment.make_filename(EXTENSION)
+
+
+# --- writing ------------------------------------------------------------------------------
+
+
+def ensure_packed(storage, schema, segments) -> None:
+    """Write the packed file of each of ``segments`` that lacks one (before the commit naming them)."""
+    for segment in segments:
+        if not packed_path(storage.folder, segment).exists():
+            write_packed(storage, schema, segment)
+
+
+def write_packed(storage, schema, segment) -> Path:
+    """Read a written segment back from Whoosh's files and write its packed file; its path."""
+    target = packed_path(storage.folder, segment)
+    reader = SegmentReader(storage, schema, segment)
+    # a dot-folder: Whoosh's file cleaning skips it
+    with tempfile.TemporaryDirectory(prefix=".packing-", dir=storage.folder) as scratch:
+        try:
+            sections, counts = _stream_terms(reader, schema, Path(scratch))
+        finally:
+            reader.close()
+        partial = Path(scratch) / "packed"
+        _assemble(partial, sections, counts)
+        os.replace(partial, target)
+    return target
+
+
+def _stream_terms(reader, schema, scratch: Path):
+    """Every term's arrays appended to scratch files, one term at a time (memory: the largest term)."""
+    keys, key_offsets, post_offsets = bytearray(), [0], [0]
+    files = {name: open(scratch / name, "wb") for name in ("ids", "weights", "pos_starts", "positions")}
+    postings = positions = top = 0
+    try:
+        files["pos_starts"].write(np.zeros(1, dtype=np.uint32).tobytes())
+        last = b""
+        for fieldname, term in _sorted_terms(reader, schema):
+            key = fieldname.encode("utf-8") + b"\0" + term
+            if key <= last:
+                raise ValueError(f"terms out of order in segment {reader.segment().segment_id()}")
+            last = key
+            positional = schema[fieldname].format.supports("positions")
+            ids, weights, values = whoosh_w3.read_postings(reader, fieldname, term, with_values=positional)
+            keys += key
+            key_offsets.append(len(keys))
+            postings += len(ids)
+            post_offsets.append(postings)
+            files["ids"].write(ids.astype("<u4").tobytes())
+            files["weights"].write(weights.astype("<f4").tobytes())
+            if positional and len(values):
+                rows, offsets = whoosh_w3.pack_positions(values)
+                counts, flat = whoosh_w3.unpack_positions(rows, offsets, np.arange(len(values)))
+                files["positions"].write(flat.astype("<u4").tobytes())
+                top = max(top, int(flat.max(initial=0)))
+                ends = positions + np.cumsum(counts)
+                positions = int(ends[-1]) if len(ends) else positions
+            else:
+                ends = np.full(len(ids), positions, dtype=np.int64)
+            if positions >= 2**32:
+                raise ValueError("a segment too large to pack: more than 2³² positions")
+            files["pos_starts"].write(ends.astype("<u4").tobytes())
+    finally:
+        for handle in files.values():
+            handle.close()
+    sections = {
+        "keys": np.frombuffer(bytes(keys), dtype=np.uint8),
+        "key_offsets": np.array(key_offsets, dtype="<i8"),
+        "post_offsets": np.array(post_offsets, dtype="<i8"),
+        "ids": (scratch / "ids", "<u4"),
+        "weights": (scratch / "weights", "<f4"),
+        "pos_starts": (scratch / "pos_starts", "<u4"),
+        "positions": (scratch / "positions", "<u4" if top >= 2**16 else "<u2"),
+    }
+    return sections, {"doc_count": reader.doc_count_all(), "terms": len(key_offsets) - 1, "postings": postings}
+
+
+def _sorted_terms(reader, schema):
+    """Every (field, term bytes) in the order of the keys: fields by name, terms as Whoosh sorts them."""
+    for fieldname in sorted(reader.indexed_field_names()):
+        if fieldname in schema:
+            for term in reader.lexicon(fieldname):
+                yield fieldname, term
+
+
+def _assemble(path: Path, sections: dict, counts: dict) -> None:
+    """One file: magic, header, then every section aligned (scratch files copied, positions narrowed)."""
+    layout, position = {}, 0
+    for name in _ORDER:
+        section = sections[name]
+        if isinstance(section, np.ndarray):
+            dtype, length = section.dtype.str, len(section)
+        else:
+            source, dtype = section
+            length = source.stat().st_size // 4  # written as 4-byte items
+        layout[name] = [dtype, position, length]
+        position += _aligned(length * np.dtype(dtype).itemsize)
+    header = json.dumps({"version": 1, **counts, "arrays": layout}).encode("utf-8")
+    start = _aligned(len(MAGIC) + 8 + len(header))
+    with open(path, "wb") as out:
+        out.write(MAGIC + len(header).to_bytes(8, "little") + header)
+        for name in _ORDER:
+            out.seek(start + layout[name][1])
+            section = sections[name]
+            if isinstance(section, np.ndarray):
+                out.write(section.tobytes())
+                continue
+            source, dtype = section
+            with open(source, "rb") as handle:
+                if np.dtype(dtype).itemsize == 4:
+                    shutil.copyfileobj(handle, out, 1 << 22)
+                    continue
+                while chunk := handle.read(1 << 22):
+                    out.write(np.frombuffer(chunk, dtype="<u4").astype(dtype).tobytes())
+        out.truncate(start + position)
+        out.flush()
+        os.fsync(out.fileno())
+
+
+def _aligned(size: int) -> int:
+    return -(-size // ALIGN) * ALIGN
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def open_packed(path: Path) -> PackedSegment | None:
+    """The packed file at ``path`` mapped, or None if there is none or it is damaged (logged)."""
+    try:
+        return PackedSegment(path)
+    except FileNotFoundError:
+        return None
+    except (PackedDamaged, ValueError, OSError) as exc:
+        log.warning("packed postings %s unusable (%s): read through Whoosh until the next commit", path, exc)
+        return None
+
+
+class PackedSegment:
+    """One segment's packed file, memory-mapped: postings and positions of a term as array slices."""
+
+    def __init__(self, path: Path):
+        raw = np.memmap(path, dtype=np.uint8, mode="r")
+        if raw[: len(MAGIC)].tobytes() != MAGIC:
+            raise PackedDamaged("not a packed postings file")
+        size = int.from_bytes(raw[len(MAGIC) : len(MAGIC) + 8].tobytes(), "little")
+        header = json.loads(raw[len(MAGIC) + 8 : len(MAGIC) + 8 + size].tobytes())
+        start = _aligned(len(MAGIC) + 8 + size)
+        self.doc_count = header["doc_count"]
+        arrays = {}
+        for name, (dtype, offset, length) in header["arrays"].items():
+            dtype = np.dtype(dtype)
+            begin = start + offset
+            if begin + length * dtype.itemsize > len(raw):
+                raise PackedDamaged(f"{name} runs past the end of the file")
+            arrays[name] = raw[begin : begin + length * dtype.itemsize].view(dtype)
+        self._keys = arrays["keys"]
+        self._key_offsets = arrays["key_offsets"]
+        self._post_offsets = arrays["post_offsets"]
+        self._ids = arrays["ids"]
+        self._weights = arrays["weights"]
+        self._pos_starts = arrays["pos_starts"]
+        self._positions = arrays["positions"]
+        self.terms = len(self._key_offsets) - 1
+        if len(self._post_offsets) != self.terms + 1 or len(self._pos_starts) != len(self._ids) + 1:
+            raise PackedDamaged("its arrays do not agree in length")
+        self._sample = [self._key(n) for n in range(0, self.terms, SAMPLE_EVERY)]
+
+    def _key(self, n: int) -> bytes:
+        return self._keys[self._key_offsets[n] : self._key_offsets[n + 1]].tobytes()
+
+    def find(self, fieldname: str, term: bytes) -> int | None:
+        """The number of a term in this segment, or None."""
+        key = fieldname.encode("utf-8") + b"\0" + term
+        block = bisect.bisect_right(self._sample, key) - 1
+        if block < 0:
+            return None
+        low = block * SAMPLE_EVERY
+        high = min(low + SAMPLE_EVERY, self.terms)
+        n = bisect.bisect_left(range(low, high), key, key=self._key) + low
+        return n if n < high and self._key(n) == key else None
+
+    def postings(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Term ``n``'s document numbers (uint32, ascending) and weights (float32), as mapped views."""
+        begin, end = self._post_offsets[n], self._post_offsets[n + 1]
+        return self._ids[begin:end], self._weights[begin:end]
+
+    def positions(self, n: int, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Term ``n``'s positions in ``docs`` (ascending, each holding the term): (count per doc, flat)."""
+        begin, end = self._post_offsets[n], self._post_offsets[n + 1]
+        rows = begin + np.searchsorted(self._ids[begin:end], docs)
+        starts = self._pos_starts[rows].astype(np.int64)
+        counts = self._pos_starts[rows + 1].astype(np.int64) - starts
+        return counts, self._positions[whoosh_w3.ranges(starts, counts)].astype(np.int32)

@@ -1,0 +1,140 @@
+"""Packed postings files: written with every segment, read in place, the same answers as Whoosh's.
+
+Each segment a commit names gets a ``.tpk`` file beside Whoosh's, which the server maps instead
+of decoding Whoosh's blocks. These tests hold it to Whoosh's own reading, term by term and
+position by position, on an index in several segments with deletions; check that searches
+answer the same with and without the files; that an index without them (written before them)
+still answers and gets them at its next commit; that a merge leaves no stale file and a damaged
+one is refused rather than misread.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from indexer import whoosh_w3
+from indexer.index.build import build_index, current_generation, open_index
+from indexer.index.packed import EXTENSION, PackedSegment, packed_path
+from search_app.engine import SearchRequest
+from search_app.engine.arrays import ArrayStore
+
+from conftest import engine_for, write_doc
+from test_evaluate import QUERIES
+
+
+def _leaves(searcher):
+    return [leaf for leaf, _offset in searcher.reader().leaf_readers()]
+
+
+def test_every_segment_of_a_build_has_its_packed_file(big_index):
+    with open_index(big_index).searcher() as searcher:
+        store = ArrayStore()
+        assert len(_leaves(searcher)) == 4
+        assert store.unpacked_segments(searcher) == 0
+    files = sorted(p.name for p in current_generation(big_index).iterdir() if p.suffix == EXTENSION)
+    assert len(files) == 4
+
+
+def test_packed_postings_and_positions_are_whooshs_for_every_term(big_index):
+    checked = positional = 0
+    with open_index(big_index).searcher() as searcher:
+        for leaf in _leaves(searcher):
+            packed = PackedSegment(packed_path(whoosh_w3.segment_folder(leaf), leaf.segment()))
+            assert packed.doc_count == leaf.doc_count_all()
+            assert packed.terms == sum(1 for _ in leaf.all_terms())
+            deleted = whoosh_w3.deleted_docs(leaf)
+            for fieldname, term in leaf.all_terms():
+                n = packed.find(fieldname, term)
+                assert n is not None, (fieldname, term)
+                with_positions = searcher.schema[fieldname].format.supports("positions")
+                # Whoosh's public matcher: the live documents only (the engine masks deleted ones)
+                ids, weights, values = whoosh_w3.read_postings(leaf, fieldname, term, with_positions, fast=False)
+                ours_ids, ours_weights = packed.postings(n)
+                live = ~np.isin(ours_ids, deleted)
+                assert ours_ids[live].tolist() == ids.tolist()
+                assert ours_weights[live].tolist() == pytest.approx(weights.tolist())
+                checked += 1
+                if with_positions and len(ids) and checked % 5 == 0:
+                    counts, flat = whoosh_w3.decode_positions(values)
+                    ours_counts, ours_flat = packed.positions(n, ids)
+                    assert ours_counts.tolist() == counts.tolist()
+                    assert ours_flat.tolist() == flat.tolist()
+                    rows = np.arange(len(ids))[::3]
+                    ours_counts, ours_flat = packed.positions(n, ids[rows])
+                    expected = [flat[counts[:r].sum() : counts[: r + 1].sum()].tolist() for r in rows]
+                    starts = np.concatenate(([0], np.cumsum(ours_counts)))
+                    assert [ours_flat[a:b].tolist() for a, b in zip(starts, starts[1:], strict=False)] == expected
+                    positional += 1
+            assert packed.find("body_folded", b"khongcotu") is None
+            assert packed.find("no_such_field", b"x") is None
+    assert checked > 20_000 and positional > 1_000
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_searches_answer_the_same_with_and_without_the_packed_files(big_index, text):
+    packed = engine_for(big_index)
+    unpacked = engine_for(big_index, packed_reads=False)
+    for request in (SearchRequest(q=text, per_page=20), SearchRequest(q=text, per_page=20, sort="newest", years=("2020",))):
+        ours, theirs = packed.search(request), unpacked.search(request)
+        assert ours.total == theirs.total
+        assert [(h.id, h.score) for h in ours.hits] == [(h.id, h.score) for h in theirs.hits]
+        assert ours.facets == theirs.facets
+
+
+def _corpus(folder, names, body="Tổ chức Tháng Công nhân năm 2024 tại công đoàn cơ sở"):
+    for n in names:
+        write_doc(
+            folder,
+            f"kh-{n}.md",
+            {"id": f"kh-{n}", "title": f"Kế hoạch số {n}", "date": "2024-05-05", "type": "kế hoạch"},
+            f"{body} số {n}.",
+        )
+
+
+def test_an_index_without_packed_files_answers_the_same_and_gets_them_at_its_next_commit(tmp_path):
+    folder, index_dir = tmp_path / "corpus", tmp_path / "index"
+    _corpus(folder, range(6))
+    build_index([folder], index_dir)
+    before = engine_for(index_dir).search(SearchRequest(q="thang cong nhan"))
+    for path in current_generation(index_dir).glob(f"*{EXTENSION}"):
+        path.unlink()  # as an index written before packed files existed
+    old = engine_for(index_dir)
+    assert old.arrays_store.unpacked_segments(old.searcher()) == 1
+    answer = old.search(SearchRequest(q="thang cong nhan"))
+    assert [(h.id, h.score) for h in answer.hits] == [(h.id, h.score) for h in before.hits]
+    _corpus(folder, [6])
+    build_index([folder], index_dir)
+    fresh = engine_for(index_dir)
+    assert fresh.arrays_store.unpacked_segments(fresh.searcher()) == 0
+    assert fresh.search(SearchRequest(q="thang cong nhan")).total == 7
+
+
+def test_a_merge_leaves_no_packed_file_of_the_segments_it_merged(tmp_path):
+    folder, index_dir = tmp_path / "corpus", tmp_path / "index"
+    for n in range(6):  # one small commit each: the merge policy merges them past four
+        _corpus(folder, [n])
+        build_index([folder], index_dir)
+    generation = current_generation(index_dir)
+    with open_index(index_dir).searcher() as searcher:
+        leaves = _leaves(searcher)
+        assert len(leaves) < 6
+        expected = {leaf.segment().make_filename(EXTENSION) for leaf in leaves}
+    assert {p.name for p in generation.glob(f"*{EXTENSION}")} == expected
+    assert not [p for p in generation.iterdir() if p.name.startswith(".packing-")]
+    assert engine_for(index_dir).search(SearchRequest(q="kế hoạch số 3")).hits[0].id == "kh-3"
+
+
+def test_a_damaged_packed_file_is_refused_and_whooshs_postings_are_read(tmp_path, caplog):
+    folder, index_dir = tmp_path / "corpus", tmp_path / "index"
+    _corpus(folder, range(4))
+    build_index([folder], index_dir)
+    expected = engine_for(index_dir, packed_reads=False).search(SearchRequest(q="cong doan co so"))
+    (path,) = current_generation(index_dir).glob(f"*{EXTENSION}")
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    engine = engine_for(index_dir)
+    answer = engine.search(SearchRequest(q="cong doan co so"))
+    assert engine.arrays_store.unpacked_segments(engine.searcher()) == 1
+    assert [(h.id, h.score) for h in answer.hits] == [(h.id, h.score) for h in expected.hits]
+    assert answer.total == 4
+    assert "unusable" in caplog.text
