@@ -299,6 +299,17 @@ class TermPool:
             for docnum, weight, value in rows:
                 yield fieldname, term, docnum, weight, value
 
+    def sorted_terms(self):
+        """Each term in key order, its postings in document order: (fieldname, term, ids, weights, values)."""
+        for key in sorted(self._terms):
+            ids, weights, values = self._terms[key]
+            ids = np.frombuffer(ids, dtype=np.uint32)
+            weights = np.frombuffer(weights, dtype=np.float64)
+            if self.merged:
+                order = np.argsort(ids, kind="stable")
+                ids, weights, values = ids[order], weights[order], [values[n] for n in order]
+            yield key[0], key[1], ids, weights, values
+
     def cleanup(self) -> None:
         self._terms.clear()
         self._count = 0
@@ -332,16 +343,24 @@ class FastSegmentWriter(SegmentWriter):
     """``SegmentWriter`` with the pool and the commit-time length lookups above.
 
     ``mergetype`` is the merge policy of every commit (Whoosh's public ``writer.mergetype``);
-    ``before_commit(storage, schema, segments)`` is called with the segments a commit is about to
-    name, once they are written and before the table of contents naming them is.
+    ``after_flush(storage, schema, segment, pool)`` is called once a segment's postings are
+    written, with the pool still holding them; ``before_commit(storage, schema, segments)`` with
+    the segments a commit is about to name, before the table of contents naming them is written.
     """
 
     def __init__(
-        self, ix, limitmb: int = 128, mergetype: Callable | None = None, before_commit: Callable | None = None, **kwargs
+        self,
+        ix,
+        limitmb: int = 128,
+        mergetype: Callable | None = None,
+        after_flush: Callable | None = None,
+        before_commit: Callable | None = None,
+        **kwargs,
     ):
         super().__init__(ix, limitmb=limitmb, **kwargs)
         self.pool = TermPool(limitmb)
         self.mergetype = mergetype
+        self.after_flush = after_flush
         self.before_commit = before_commit
 
     @property
@@ -381,3 +400,5 @@ class FastSegmentWriter(SegmentWriter):
             self.fieldwriter.close()
         finally:
             perdoc.close()
+        if self.after_flush is not None:
+            self.after_flush(self.storage, self.schema, self.get_segment(), self.pool)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_evaluate import QUERIES
 
 from indexer import whoosh_w3
 from indexer.index.build import build_index, current_generation, open_index
@@ -20,7 +21,6 @@ from search_app.engine import SearchRequest
 from search_app.engine.arrays import ArrayStore
 
 from conftest import engine_for, write_doc
-from test_evaluate import QUERIES
 
 
 def _leaves(searcher):
@@ -75,7 +75,10 @@ def test_packed_postings_and_positions_are_whooshs_for_every_term(big_index):
 def test_searches_answer_the_same_with_and_without_the_packed_files(big_index, text):
     packed = engine_for(big_index)
     unpacked = engine_for(big_index, packed_reads=False)
-    for request in (SearchRequest(q=text, per_page=20), SearchRequest(q=text, per_page=20, sort="newest", years=("2020",))):
+    for request in (
+        SearchRequest(q=text, per_page=20),
+        SearchRequest(q=text, per_page=20, sort="newest", years=("2020",)),
+    ):
         ours, theirs = packed.search(request), unpacked.search(request)
         assert ours.total == theirs.total
         assert [(h.id, h.score) for h in ours.hits] == [(h.id, h.score) for h in theirs.hits]

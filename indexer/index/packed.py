@@ -8,13 +8,14 @@ numbers, weights and positions as plain little-endian arrays, which the server m
 page cache is the cache, shared by every process, and a server's own memory does not grow
 with the variety of queries.
 
-The file is made by reading back the segment Whoosh has just written (``write_packed``), so it
-holds exactly what Whoosh holds, whichever way the segment was made (a worker process, a
+The writer makes it from the postings it has just handed Whoosh (``write_from_pool``), a chunk of
+terms at a time in a few numpy calls, whichever way the segment was made (a worker process, a
 merge, a staff edit). An index written before these files existed gets them at its next
-commit (``ensure_packed``) and is read the slower way until then. The name matches Whoosh's
-segment file pattern, so Whoosh deletes the file with its segment after a merge. It is written
-under a temporary name and renamed into place, so a killed writer never leaves half a file
-under that name; a damaged file is refused when opened (``open_packed``), never misread.
+commit, read back from Whoosh's files (``ensure_packed``), and is read the slower way until then.
+The name matches Whoosh's segment file pattern, so Whoosh deletes the file with its segment
+after a merge. It is written under a temporary name and renamed into place, so a killed writer
+never leaves half a file under that name; a damaged file is refused when opened
+(``open_packed``), never misread.
 
 Layout: ``MAGIC``, the header's length (8 bytes), a JSON header naming each array's dtype,
 offset and length, then the arrays, each aligned to ``ALIGN`` bytes:
@@ -46,6 +47,7 @@ EXTENSION = ".tpk"
 MAGIC = b"TRACUPK1"
 ALIGN = 64
 SAMPLE_EVERY = 64  # one key in this many is kept in memory to start a lookup
+CHUNK_POSTINGS = 500_000  # postings converted at a time while writing
 _ORDER = ("keys", "key_offsets", "post_offsets", "ids", "weights", "pos_starts", "positions")
 
 log = logging.getLogger(__name__)
@@ -62,6 +64,11 @@ def packed_path(folder: str | Path, segment) -> Path:
 # --- writing ------------------------------------------------------------------------------
 
 
+def write_from_pool(storage, schema, segment, pool) -> Path:
+    """The packed file of a segment just written, from the writer's pool (which still holds its postings)."""
+    return _write(storage, schema, segment, pool.sorted_terms())
+
+
 def ensure_packed(storage, schema, segments) -> None:
     """Write the packed file of each of ``segments`` that lacks one (before the commit naming them)."""
     for segment in segments:
@@ -70,75 +77,118 @@ def ensure_packed(storage, schema, segments) -> None:
 
 
 def write_packed(storage, schema, segment) -> Path:
-    """Read a written segment back from Whoosh's files and write its packed file; its path."""
-    target = packed_path(storage.folder, segment)
+    """A segment's packed file read back from Whoosh's files: for segments written before packed files."""
     reader = SegmentReader(storage, schema, segment)
+    try:
+        return _write(storage, schema, segment, _read_terms(reader, schema))
+    finally:
+        reader.close()
+
+
+def _read_terms(reader, schema):
+    """Every term of a segment as ``TermPool.sorted_terms`` gives them, read through Whoosh."""
+    for fieldname in sorted(reader.indexed_field_names()):
+        if fieldname not in schema:
+            continue
+        positional = _positional(schema, fieldname)
+        for term in reader.lexicon(fieldname):
+            ids, weights, values = whoosh_w3.read_postings(reader, fieldname, term, with_values=positional)
+            yield fieldname, term, ids, weights, values
+
+
+def _positional(schema, fieldname: str) -> bool:
+    format_ = schema[fieldname].format
+    return format_ is not None and format_.supports("positions")
+
+
+def _write(storage, schema, segment, terms) -> Path:
+    """Write ``terms`` (in key order) as the segment's packed file, under a temporary name first."""
+    target = packed_path(storage.folder, segment)
     # a dot-folder: Whoosh's file cleaning skips it
     with tempfile.TemporaryDirectory(prefix=".packing-", dir=storage.folder) as scratch:
+        sections = _Sections(Path(scratch), schema)
         try:
-            sections, counts = _stream_terms(reader, schema, Path(scratch))
+            chunk, size = [], 0
+            for term in terms:
+                chunk.append(term)
+                size += len(term[2])
+                if size >= CHUNK_POSTINGS:
+                    sections.add(chunk)
+                    chunk, size = [], 0
+            sections.add(chunk)
         finally:
-            reader.close()
+            sections.close()
         partial = Path(scratch) / "packed"
-        _assemble(partial, sections, counts)
+        _assemble(partial, sections.parts(), {"doc_count": segment.doc_count_all(), **sections.counts()})
         os.replace(partial, target)
     return target
 
 
-def _stream_terms(reader, schema, scratch: Path):
-    """Every term's arrays appended to scratch files, one term at a time (memory: the largest term)."""
-    keys, key_offsets, post_offsets = bytearray(), [0], [0]
-    files = {name: open(scratch / name, "wb") for name in ("ids", "weights", "pos_starts", "positions")}
-    postings = positions = top = 0
-    try:
-        files["pos_starts"].write(np.zeros(1, dtype=np.uint32).tobytes())
-        last = b""
-        for fieldname, term in _sorted_terms(reader, schema):
+class _Sections:
+    """The arrays of a packed file as they grow, chunk by chunk: keys in memory, postings in scratch files."""
+
+    def __init__(self, scratch: Path, schema):
+        self._scratch = scratch
+        self._positional = {name: _positional(schema, name) for name in schema.names()}
+        self._keys = bytearray()
+        self._key_offsets = [0]
+        self._post_offsets = [0]
+        self._files = {name: open(scratch / name, "wb") for name in ("ids", "weights", "pos_starts", "positions")}
+        self._files["pos_starts"].write(np.zeros(1, dtype="<u4").tobytes())
+        self._postings = self._positions = self._top = 0
+        self._last = b""
+
+    def add(self, chunk: list) -> None:
+        """Terms ``(fieldname, term, ids, weights, values)``, all their arrays in a few numpy calls."""
+        if not chunk:
+            return
+        for fieldname, term, ids, _weights, _values in chunk:
             key = fieldname.encode("utf-8") + b"\0" + term
-            if key <= last:
-                raise ValueError(f"terms out of order in segment {reader.segment().segment_id()}")
-            last = key
-            positional = schema[fieldname].format.supports("positions")
-            ids, weights, values = whoosh_w3.read_postings(reader, fieldname, term, with_values=positional)
-            keys += key
-            key_offsets.append(len(keys))
-            postings += len(ids)
-            post_offsets.append(postings)
-            files["ids"].write(ids.astype("<u4").tobytes())
-            files["weights"].write(weights.astype("<f4").tobytes())
-            if positional and len(values):
-                rows, offsets = whoosh_w3.pack_positions(values)
-                counts, flat = whoosh_w3.unpack_positions(rows, offsets, np.arange(len(values)))
-                files["positions"].write(flat.astype("<u4").tobytes())
-                top = max(top, int(flat.max(initial=0)))
-                ends = positions + np.cumsum(counts)
-                positions = int(ends[-1]) if len(ends) else positions
-            else:
-                ends = np.full(len(ids), positions, dtype=np.int64)
-            if positions >= 2**32:
-                raise ValueError("a segment too large to pack: more than 2³² positions")
-            files["pos_starts"].write(ends.astype("<u4").tobytes())
-    finally:
-        for handle in files.values():
+            if key <= self._last:
+                raise ValueError(f"terms out of order: {key!r} after {self._last!r}")
+            self._last = key
+            self._keys += key
+            self._key_offsets.append(len(self._keys))
+            self._postings += len(ids)
+            self._post_offsets.append(self._postings)
+        lengths = np.fromiter((len(t[2]) for t in chunk), dtype=np.int64, count=len(chunk))
+        ids = np.concatenate([np.asarray(t[2]) for t in chunk]).astype("<u4")
+        weights = np.concatenate([np.asarray(t[3]) for t in chunk]).astype("<f4")
+        positional = np.fromiter((self._positional.get(t[0], False) for t in chunk), dtype=bool, count=len(chunk))
+        counts = np.zeros(len(ids), dtype=np.int64)
+        values = [v for t, p in zip(chunk, positional, strict=True) if p for v in t[4]]
+        if values:
+            rows, offsets = whoosh_w3.pack_positions(values)
+            found, flat = whoosh_w3.unpack_positions(rows, offsets, np.arange(len(values)))
+            counts[np.repeat(positional, lengths)] = found
+            self._files["positions"].write(flat.astype("<u4").tobytes())
+            self._top = max(self._top, int(flat.max(initial=0)))
+        ends = self._positions + np.cumsum(counts)
+        self._positions = int(ends[-1]) if len(ends) else self._positions
+        if self._positions >= 2**32:
+            raise ValueError("a segment too large to pack: more than 2³² positions")
+        self._files["ids"].write(ids.tobytes())
+        self._files["weights"].write(weights.tobytes())
+        self._files["pos_starts"].write(ends.astype("<u4").tobytes())
+
+    def close(self) -> None:
+        for handle in self._files.values():
             handle.close()
-    sections = {
-        "keys": np.frombuffer(bytes(keys), dtype=np.uint8),
-        "key_offsets": np.array(key_offsets, dtype="<i8"),
-        "post_offsets": np.array(post_offsets, dtype="<i8"),
-        "ids": (scratch / "ids", "<u4"),
-        "weights": (scratch / "weights", "<f4"),
-        "pos_starts": (scratch / "pos_starts", "<u4"),
-        "positions": (scratch / "positions", "<u4" if top >= 2**16 else "<u2"),
-    }
-    return sections, {"doc_count": reader.doc_count_all(), "terms": len(key_offsets) - 1, "postings": postings}
 
+    def counts(self) -> dict:
+        return {"terms": len(self._key_offsets) - 1, "postings": self._postings, "positions": self._positions}
 
-def _sorted_terms(reader, schema):
-    """Every (field, term bytes) in the order of the keys: fields by name, terms as Whoosh sorts them."""
-    for fieldname in sorted(reader.indexed_field_names()):
-        if fieldname in schema:
-            for term in reader.lexicon(fieldname):
-                yield fieldname, term
+    def parts(self) -> dict:
+        scratch = self._scratch
+        return {
+            "keys": np.frombuffer(bytes(self._keys), dtype=np.uint8),
+            "key_offsets": np.array(self._key_offsets, dtype="<i8"),
+            "post_offsets": np.array(self._post_offsets, dtype="<i8"),
+            "ids": (scratch / "ids", "<u4"),
+            "weights": (scratch / "weights", "<f4"),
+            "pos_starts": (scratch / "pos_starts", "<u4"),
+            "positions": (scratch / "positions", "<u4" if self._top >= 2**16 else "<u2"),
+        }
 
 
 def _assemble(path: Path, sections: dict, counts: dict) -> None:

@@ -21,7 +21,7 @@ from whoosh import index as whoosh_index
 
 from indexer.documents.article import Article
 from indexer.index.merge_policy import merge_small_segments
-from indexer.index.packed import ensure_packed, write_packed
+from indexer.index.packed import ensure_packed, write_from_pool
 from indexer.text.analysis import load_segmenter
 from indexer.whoosh_w3 import FastSegmentWriter
 
@@ -92,7 +92,13 @@ def write_segments(
 def segment_writer(ix, pool_mb: int, lock: bool = True) -> FastSegmentWriter:
     """A writer of separate (memory-mapped, not compound) segment files, with our merge policy."""
     return FastSegmentWriter(
-        ix, _lk=lock, limitmb=pool_mb, compound=False, mergetype=merge_small_segments, before_commit=ensure_packed
+        ix,
+        _lk=lock,
+        limitmb=pool_mb,
+        compound=False,
+        mergetype=merge_small_segments,
+        after_flush=write_from_pool,
+        before_commit=ensure_packed,
     )
 
 
@@ -106,22 +112,15 @@ def _write_share(generation: str, n: int, articles: list[Article], prepare, pool
         for done, article in enumerate(articles, start=1):
             writer.add_document(**prepare(article))
             if writer.pool.full:
-                segments.append(_finished(ix, writer))
+                segments.append(writer.finish_segment())
                 writer = segment_writer(ix, pool_mb, lock=False)
             if done % REPORT_EVERY == 0:
                 if os.getppid() != parent:
                     return  # the build was killed: stop, nothing will commit this
                 messages.put(("progress", n, REPORT_EVERY))
         if writer.has_documents:
-            segments.append(_finished(ix, writer))
+            segments.append(writer.finish_segment())
         messages.put(("progress", n, len(articles) % REPORT_EVERY))
         messages.put(("segments", n, segments))
     except BaseException as exc:  # reported to the parent, which raises it
         messages.put(("error", n, f"{type(exc).__name__}: {exc}"))
-
-
-def _finished(ix, writer) -> object:
-    """The writer's segment, finished, with its packed postings (written here, in parallel)."""
-    segment = writer.finish_segment()
-    write_packed(ix.storage, ix.schema, segment)
-    return segment
