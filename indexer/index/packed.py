@@ -33,6 +33,7 @@ from __future__ import annotations
 import bisect
 import json
 import logging
+import mmap
 import os
 import shutil
 import tempfile
@@ -47,6 +48,7 @@ EXTENSION = ".tpk"
 MAGIC = b"TRACUPK1"
 ALIGN = 64
 SAMPLE_EVERY = 64  # one key in this many is kept in memory to start a lookup
+FOUND_KEPT = 50_000  # term lookups remembered per segment (a query looks a word up several times)
 CHUNK_POSTINGS = 500_000  # postings converted at a time while writing
 _ORDER = ("keys", "key_offsets", "post_offsets", "ids", "weights", "pos_starts", "positions")
 
@@ -247,21 +249,26 @@ class PackedSegment:
     """One segment's packed file, memory-mapped: postings and positions of a term as array slices."""
 
     def __init__(self, path: Path):
-        raw = np.memmap(path, dtype=np.uint8, mode="r")
-        if raw[: len(MAGIC)].tobytes() != MAGIC:
+        with open(path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size < len(MAGIC) + 8:
+                raise PackedDamaged("shorter than its header")
+            # plain arrays over the mapping (numpy's memmap class slices in Python)
+            self._map = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        raw = self._map
+        if raw[: len(MAGIC)] != MAGIC:
             raise PackedDamaged("not a packed postings file")
-        size = int.from_bytes(raw[len(MAGIC) : len(MAGIC) + 8].tobytes(), "little")
-        header = json.loads(raw[len(MAGIC) + 8 : len(MAGIC) + 8 + size].tobytes())
-        start = _aligned(len(MAGIC) + 8 + size)
+        length = int.from_bytes(raw[len(MAGIC) : len(MAGIC) + 8], "little")
+        header = json.loads(raw[len(MAGIC) + 8 : len(MAGIC) + 8 + length])
+        start = _aligned(len(MAGIC) + 8 + length)
         self.doc_count = header["doc_count"]
         arrays = {}
-        for name, (dtype, offset, length) in header["arrays"].items():
+        for name, (dtype, offset, count) in header["arrays"].items():
             dtype = np.dtype(dtype)
-            begin = start + offset
-            if begin + length * dtype.itemsize > len(raw):
+            if start + offset + count * dtype.itemsize > size:
                 raise PackedDamaged(f"{name} runs past the end of the file")
-            arrays[name] = raw[begin : begin + length * dtype.itemsize].view(dtype)
-        self._keys = arrays["keys"]
+            arrays[name] = np.frombuffer(raw, dtype=dtype, count=count, offset=start + offset)
+        self._keys_at = start + header["arrays"]["keys"][1]
         self._key_offsets = arrays["key_offsets"]
         self._post_offsets = arrays["post_offsets"]
         self._ids = arrays["ids"]
@@ -272,20 +279,28 @@ class PackedSegment:
         if len(self._post_offsets) != self.terms + 1 or len(self._pos_starts) != len(self._ids) + 1:
             raise PackedDamaged("its arrays do not agree in length")
         self._sample = [self._key(n) for n in range(0, self.terms, SAMPLE_EVERY)]
+        self._found: dict[bytes, int | None] = {}
 
     def _key(self, n: int) -> bytes:
-        return self._keys[self._key_offsets[n] : self._key_offsets[n + 1]].tobytes()
+        at = self._keys_at
+        return self._map[at + int(self._key_offsets[n]) : at + int(self._key_offsets[n + 1])]
 
     def find(self, fieldname: str, term: bytes) -> int | None:
         """The number of a term in this segment, or None."""
         key = fieldname.encode("utf-8") + b"\0" + term
+        if key in self._found:
+            return self._found[key]
         block = bisect.bisect_right(self._sample, key) - 1
-        if block < 0:
-            return None
-        low = block * SAMPLE_EVERY
-        high = min(low + SAMPLE_EVERY, self.terms)
-        n = bisect.bisect_left(range(low, high), key, key=self._key) + low
-        return n if n < high and self._key(n) == key else None
+        found = None
+        if block >= 0:
+            low = block * SAMPLE_EVERY
+            high = min(low + SAMPLE_EVERY, self.terms)
+            n = bisect.bisect_left(range(low, high), key, key=self._key) + low
+            found = n if n < high and self._key(n) == key else None
+        if len(self._found) >= FOUND_KEPT:
+            self._found.clear()
+        self._found[key] = found
+        return found
 
     def postings(self, n: int) -> tuple[np.ndarray, np.ndarray]:
         """Term ``n``'s document numbers (uint32, ascending) and weights (float32), as mapped views."""
