@@ -302,6 +302,28 @@ class PackedSegment:
         self._found[key] = found
         return found
 
+    def field_sizes(self) -> dict[str, dict[str, int]]:
+        """Per field: its terms, postings and positions, and the bytes each takes in this file."""
+        out = {}
+        starts = np.frombuffer(self._map, dtype=np.uint8, count=len(self._map))
+        keys = starts[self._keys_at : self._keys_at + int(self._key_offsets[-1])].tobytes()
+        fields = [keys[a : keys.index(b"\0", a)] for a in self._key_offsets[:-1].tolist()]
+        first = {}
+        for n, name in enumerate(fields):
+            first.setdefault(name, [n, n])[1] = n + 1
+        for name, (low, high) in first.items():
+            begin, end = int(self._post_offsets[low]), int(self._post_offsets[high])
+            positions = int(self._pos_starts[end]) - int(self._pos_starts[begin])
+            key_bytes = int(self._key_offsets[high] - self._key_offsets[low]) + 16 * (high - low)
+            posting_bytes = (end - begin) * (self._ids.itemsize + self._weights.itemsize + self._pos_starts.itemsize)
+            out[name.decode("utf-8")] = {
+                "terms": high - low,
+                "postings": end - begin,
+                "positions": positions,
+                "bytes": key_bytes + posting_bytes + positions * self._positions.itemsize,
+            }
+        return out
+
     def postings(self, n: int) -> tuple[np.ndarray, np.ndarray]:
         """Term ``n``'s document numbers (uint32, ascending) and weights (float32), as mapped views."""
         begin, end = self._post_offsets[n], self._post_offsets[n + 1]

@@ -11,6 +11,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+import numpy as np
+
 TONE_MARKS = {
     "\u0300",  # huyền
     "\u0301",  # sắc
@@ -79,13 +81,16 @@ def fold_accents(text: str) -> str:
     return stripped.replace("đ", "d").replace("Đ", "D")
 
 
+_FOLDED_BELOW = 0x1F00  # past the Latin Extended Additional block nothing is folded
+
+
 @lru_cache(maxsize=1)
-def _same_length_folds() -> dict[int, int]:
-    """Each precomposed Latin letter (Vietnamese ones included) to its folded letter."""
-    table = {}
-    for code in range(0x00C0, 0x1F00):
+def _same_length_folds() -> np.ndarray:
+    """For each code point below _FOLDED_BELOW, the code point of its folded letter (itself if none)."""
+    table = np.arange(_FOLDED_BELOW, dtype=np.uint32)
+    for code in range(0x00C0, _FOLDED_BELOW):
         folded_char = fold_accents(chr(code))
-        if len(folded_char) == 1 and folded_char != chr(code):
+        if len(folded_char) == 1:
             table[code] = ord(folded_char)
     return table
 
@@ -93,10 +98,16 @@ def _same_length_folds() -> dict[int, int]:
 def fold_lower_same_length(text: str) -> str:
     """Folded and lower-cased, one character for each character of the (NFC) text.
 
-    Offsets into the result are offsets into the text, which highlighting relies on.
+    Offsets into the result are offsets into the text, which highlighting relies on. Folded as
+    an array of code points (snippets fold every hit's text: ``str.translate`` was 5× slower).
     """
     lowered = text.lower()
-    return lowered.translate(_same_length_folds()) if len(lowered) == len(text) else text
+    if len(lowered) != len(text) or not lowered:
+        return text
+    codes = np.frombuffer(lowered.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    inside = codes < _FOLDED_BELOW
+    folded = np.where(inside, _same_length_folds()[np.where(inside, codes, 0)], codes)
+    return folded.astype("<u4").tobytes().decode("utf-32-le", "surrogatepass")
 
 
 def has_diacritics(text: str) -> bool:

@@ -65,7 +65,11 @@ def state(args: MultiDict) -> MultiDict:
 
 def url_with(args: MultiDict, path: str = "/", **changes) -> str:
     """The current state with some parameters replaced (None removes them); page resets."""
-    new = state(args)
+    return _changed(state(args), path, changes)
+
+
+def _changed(new: MultiDict, path: str, changes: dict) -> str:
+    """``url_with`` from a state of its own (changed in place)."""
     if "page" not in changes:
         new.poplist("page")
     for key, value in changes.items():
@@ -80,13 +84,14 @@ def url_with(args: MultiDict, path: str = "/", **changes) -> str:
 
 def toggle_url(args: MultiDict, param: str, value: str, path: str = "/") -> str:
     """Add or remove one facet value; removing a year removes its months too."""
-    current = _values(state(args), param)
+    new = state(args)
+    current = _values(new, param)
     if value in current:
         chosen = [v for v in current if v != value]
     else:
         chosen = current + [value]
     changes: dict = {param: chosen or None}
     if param == "year" and value in current:
-        months = [m for m in _values(state(args), "month") if not m.startswith(value + "-")]
+        months = [m for m in _values(new, "month") if not m.startswith(value + "-")]
         changes["month"] = months or None
-    return url_with(args, path, **changes)
+    return _changed(new, path, changes)
