@@ -117,6 +117,7 @@ def run_size(size: int, workers: int, seed: int, ceiling_max: int, extra: int) -
     build |= {"docs_per_s": round(stats["docs"] / build["seconds"], 1), "mb_per_s": round(mb / build["seconds"], 3)}
     print(f"[{size}] build {build}", flush=True)
     on_disk = dir_size((index / "current").resolve())
+    parts = disk_parts((index / "current").resolve())
     ceil = ceiling(source, size, workers, ceiling_max, seed)
     print(f"[{size}] pyvi ceiling {ceil}", flush=True)
     result = {
@@ -130,11 +131,47 @@ def run_size(size: int, workers: int, seed: int, ceiling_max: int, extra: int) -
         "build": build,
         "ceiling": ceil,
         "ratio_to_ceiling": round(build["docs_per_s"] / ceil["docs_per_s"], 3),
+        "segments": parts.pop("segments"),
+        "disk_parts": parts,
     }
     if extra:
         result["incremental"] = incremental(size, index, workers, extra, seed)
         print(f"[{size}] incremental {result['incremental']}", flush=True)
     return result
+
+
+def disk_parts(generation: Path) -> dict:
+    """What the index's bytes are: Whoosh's files by kind, and the packed files by field."""
+    from indexer.index.packed import EXTENSION, PackedSegment
+
+    kinds: dict[str, int] = {}
+    fields: dict[str, int] = {}
+    segments = 0
+    for path in generation.iterdir():
+        if path.suffix == EXTENSION:
+            segments += 1
+            for name, sizes in PackedSegment(path).field_sizes().items():
+                fields[name] = fields.get(name, 0) + sizes["bytes"]
+        kind = {".pst": "Whoosh postings (.pst)", ".trm": "Whoosh terms (.trm)", EXTENSION: "packed (.tpk)"}.get(
+            path.suffix, "Whoosh columns and stored fields (.col, .seg, .toc)"
+        )
+        kinds[kind] = kinds.get(kind, 0) + path.stat().st_size
+    return {"segments": segments, "files": kinds, "packed_fields": fields}
+
+
+def parts_markdown(r: dict, text_bytes: float) -> str:
+    parts = r.get("disk_parts")
+    if not parts:
+        return ""
+    rows = [(kind, f"{size / 2**20:,.1f} MiB", f"{size / text_bytes:.2f} ×") for kind, size in parts["files"].items()]
+    text_fields = sorted(
+        (name for name in parts["packed_fields"] if name.endswith(("_exact", "_folded"))),
+        key=lambda name: -parts["packed_fields"][name],
+    )
+    rows += [(f"packed: {name}", f"{parts['packed_fields'][name] / 2**20:,.1f} MiB", "") for name in text_fields]
+    rest = sum(v for k, v in parts["packed_fields"].items() if k not in text_fields)
+    rows.append(("packed: every other field", f"{rest / 2**20:,.1f} MiB", ""))
+    return f"\n\nOn disk, {r['segments']} segments:\n\n" + report.table(rows, ("part", "size", "× raw text"))
 
 
 def markdown(r: dict) -> str:
@@ -170,7 +207,7 @@ def markdown(r: dict) -> str:
         rows.append((f"incremental: add {add['added']} new articles", added))
         rows.append(("incremental: remove them again", f"{rem['seconds']:.1f} s (wall {rem['wall_s']:.1f} s)"))
     head = f"### {r['size']:,} documents, {r['workers']} worker processes (seed {r['seed']}; code {r['code']})\n\n"
-    return head + report.table(rows, ("measure", "value"))
+    return head + report.table(rows, ("measure", "value")) + parts_markdown(r, r["text_mb"] * 2**20)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -112,11 +112,11 @@ def _get_ms(url: str) -> float:
 def serve_passes(index: Path, stream: list[dict], workers: int, threads: int, users: int, seconds: int) -> dict:
     """The stream twice through a fresh ``tracuu serve``, then (optionally) under locust load."""
     from bench.web import (
-        _tree,
         _tree_cpu,
         _tree_memory_mb,
         free_port,
         run_locust,
+        server_tree,
         start_server,
         stop_server,
         wait_ready,
@@ -129,7 +129,7 @@ def serve_passes(index: Path, stream: list[dict], workers: int, threads: int, us
     out: dict = {"workers": workers, "threads": threads, "passes": []}
     try:
         wait_ready(base, server)
-        procs = _tree(psutil.Process(server.pid))
+        procs = server_tree(server, workers)
         out["rss_ready_mb"], out["pss_ready_mb"] = _tree_memory_mb(procs)
         wait_quiet()
         for n in (1, 2):

@@ -107,6 +107,16 @@ def _tree(proc: psutil.Process) -> list[psutil.Process]:
     return [proc, *proc.children(recursive=True)]
 
 
+def server_tree(server: subprocess.Popen, workers: int, timeout: float = 60) -> list[psutil.Process]:
+    """The server's processes once all ``workers`` have started (the first answers before the last forks)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        procs = _tree(psutil.Process(server.pid))
+        if len(procs) > workers or time.monotonic() > deadline:
+            return procs
+        time.sleep(0.2)
+
+
 def _tree_cpu(procs: list[psutil.Process]) -> float:
     total = 0.0
     for p in procs:
