@@ -287,7 +287,10 @@ class PackedSegment:
 
     def find(self, fieldname: str, term: bytes) -> int | None:
         """The number of a term in this segment, or None."""
-        key = fieldname.encode("utf-8") + b"\0" + term
+        return self.find_key(fieldname.encode("utf-8") + b"\0" + term)
+
+    def find_key(self, key: bytes) -> int | None:
+        """``find`` by the term's key (``field NUL term-bytes``)."""
         if key in self._found:
             return self._found[key]
         block = bisect.bisect_right(self._sample, key) - 1

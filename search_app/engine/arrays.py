@@ -97,22 +97,42 @@ class IndexArrays:
         self._cache_get = store.get
         self._fast = store.fast
         self._store = store
+        self._packed: list[PackedSegment | None] | None = None
 
     # --- postings -------------------------------------------------------------------------
 
     def postings(self, fieldname: str, text: str) -> Postings:
-        parts = [self._leaf_postings(leaf, offset, fieldname, text) for leaf, offset in self.leaves]
+        key = self._term_key(fieldname, text)
+        parts = []
+        for (leaf, offset), packed in zip(self.leaves, self._packs(), strict=True):
+            if packed is None:
+                parts.append(self._leaf_postings(leaf, offset, fieldname, text))
+                continue
+            n = packed.find_key(key) if key is not None else None
+            if n is not None:
+                ids, weights = packed.postings(n)
+                parts.append(Postings(np.add(ids, offset, dtype=np.int64), weights))
         if len(parts) == 1:
             return parts[0]
+        if not parts:
+            return Postings(np.empty(0, np.int64), np.empty(0, np.float32))
         return Postings(np.concatenate([p.ids for p in parts]), np.concatenate([p.weights for p in parts]))
 
+    def _packs(self) -> list[PackedSegment | None]:
+        """Each segment's packed file (None where it has none), looked up once per searcher."""
+        if self._packed is None:
+            self._packed = [self._store.packed(leaf) for leaf, _offset in self.leaves]
+        return self._packed
+
+    def _term_key(self, fieldname: str, text: str) -> bytes | None:
+        """A term as the packed files name it; None for a field the index does not have."""
+        schema = self.searcher.schema
+        if fieldname not in schema:
+            return None
+        return fieldname.encode("utf-8") + b"\0" + schema[fieldname].to_bytes(text)
+
     def _leaf_postings(self, leaf, offset: int, fieldname: str, text: str) -> Postings:
-        packed, n = self._packed_term(leaf, fieldname, text)
-        if packed is not None:
-            if n is None:
-                return Postings(np.empty(0, np.int64), np.empty(0, np.float32))
-            ids, weights = packed.postings(n)
-            return Postings(np.add(ids, offset, dtype=np.int64), weights)
+        """A segment's postings of a term read from Whoosh's blocks (a segment without a packed file)."""
         # the offset is part of the key: a segment's place in the index can change on merges
         found = self._cache_get(("p", whoosh_w3.segment_key(leaf), offset, fieldname, text))
         if found is not None:
@@ -139,15 +159,6 @@ class IndexArrays:
         self._store.put(("v", *key), packed, packed.nbytes + 64)
         return postings, packed
 
-    def _packed_term(self, leaf, fieldname: str, text: str) -> tuple[PackedSegment | None, int | None]:
-        """The segment's packed file (None if it has none) and the term's number in it (None if absent)."""
-        packed = self._store.packed(leaf)
-        if packed is None:
-            return None, None
-        if fieldname not in self.searcher.schema:
-            return packed, None
-        return packed, packed.find(fieldname, self.searcher.schema[fieldname].to_bytes(text))
-
     def _positional(self, fieldname: str) -> bool:
         field = self.searcher.schema[fieldname] if fieldname in self.searcher.schema else None
         return field is not None and field.format.supports("positions")
@@ -159,13 +170,14 @@ class IndexArrays:
         document then position order. Only the position lists of ``docs`` are decoded.
         """
         doc_parts, pos_parts = [], []
-        for leaf, offset in self.leaves:
+        key = self._term_key(fieldname, text)
+        for (leaf, offset), packed in zip(self.leaves, self._packs(), strict=True):
             end = offset + leaf.doc_count_all()
             mine = docs[(docs >= offset) & (docs < end)]
             if not len(mine):
                 continue
-            packed, n = self._packed_term(leaf, fieldname, text)
             if packed is not None:
+                n = packed.find_key(key) if key is not None else None
                 if n is None:  # not in this segment: nor in the documents asked for
                     continue
                 counts, flat = packed.positions(n, mine - offset)
