@@ -119,6 +119,7 @@ def serve_passes(index: Path, stream: list[dict], workers: int, threads: int, us
         server_tree,
         start_server,
         stop_server,
+        tree_anon_pss_mb,
         wait_ready,
     )
 
@@ -145,6 +146,7 @@ def serve_passes(index: Path, stream: list[dict], workers: int, threads: int, us
                 "server_cpu_ms_per_query": round(cpu * 1000 / len(stream), 2),
                 "rss_mb": rss,
                 "pss_mb": pss,
+                "pss_anon_mb": tree_anon_pss_mb(procs),
             } | contention.as_dict()
             out["passes"].append(figures)
             print(f"server pass {n}: {figures['ms']} cpu/query {figures['server_cpu_ms_per_query']} ms", flush=True)
@@ -160,6 +162,7 @@ def serve_passes(index: Path, stream: list[dict], workers: int, threads: int, us
                 load["server_cores"] = round((_tree_cpu(procs) - cpu0) / seconds, 2)
                 load |= contention.as_dict() | {"users": users, "seconds": seconds}
                 load["rss_mb"], load["pss_mb"] = _tree_memory_mb(procs)
+                load["pss_anon_mb"] = tree_anon_pss_mb(procs)
                 out["load"] = load
                 print("under load:", load, flush=True)
     finally:
@@ -292,7 +295,7 @@ def markdown(results: list[dict], command: str) -> str:
         "threads), `TRACUU_RESULT_CACHE=0`, `/api/search` with facets, one request at a time. Tantivy: the "
         "same requests over the same tokens (bench/baselines.py), in a fresh process. Milliseconds "
         "p50 / p95 / p99; server CPU per query summed over the server's processes; PSS of the server's "
-        "tree after the pass.\n",
+        "tree after the pass (own: its anonymous memory; the rest is pages of mapped index files, the page cache's).\n",
     ]
     rows = []
     for run_ in results:
@@ -304,7 +307,7 @@ def markdown(results: list[dict], command: str) -> str:
                     p["pass"],
                     f"**{_cell(p)}**",
                     f"{p['server_cpu_ms_per_query']:.1f}",
-                    f"{p['pss_mb']:.0f} MiB",
+                    _memory(p),
                     f"{p['others_cpu_share']:.0%}",
                 )
             )
@@ -330,11 +333,17 @@ def markdown(results: list[dict], command: str) -> str:
                 f"\nUnder load, {run_.get('label') or 'now'} ({load['users']} locust users sending the stream, "
                 f"{load['seconds']} s): **{load['rps']:.0f} requests/s**, p50 / p95 / p99 {load['p50_ms']:.0f} / "
                 f"{load['p95_ms']:.0f} / {load['p99_ms']:.0f} ms, {load['failures']} failures, server "
-                f"{load['server_cores']:.2f} cores, PSS {load['pss_mb']:.0f} MiB after, others' CPU "
+                f"{load['server_cores']:.2f} cores, PSS {_memory(load)} after, others' CPU "
                 f"{load['others_cpu_share']:.0%} (target ≥ 100 long-tail requests/s at 100k; locust shares "
                 "the 2 cores)."
             )
     return "\n".join(lines) + "\n"
+
+
+def _memory(figures: dict) -> str:
+    """PSS, and the anonymous part of it where measured (the rest is mapped index files: page cache)."""
+    anon = figures.get("pss_anon_mb")
+    return f"{figures['pss_mb']:.0f} MiB" + (f" ({anon:.0f} MiB own)" if anon is not None else "")
 
 
 def render(size: int, command: str) -> None:

@@ -17,6 +17,7 @@ import argparse
 import csv
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -125,6 +126,21 @@ def _tree_cpu(procs: list[psutil.Process]) -> float:
         except psutil.NoSuchProcess:
             pass
     return total
+
+
+def tree_anon_pss_mb(procs: list[psutil.Process]) -> float | None:
+    """The PSS of the processes' anonymous memory (their own; mapped index files are page cache), MiB."""
+    total = 0
+    for p in procs:
+        try:
+            rollup = Path(f"/proc/{p.pid}/smaps_rollup").read_text()
+        except OSError:
+            return None
+        found = re.search(r"^Pss_Anon:\s+(\d+) kB", rollup, re.MULTILINE)
+        if found is None:
+            return None
+        total += int(found.group(1))
+    return round(total / 1024, 1)
 
 
 def _tree_memory_mb(procs: list[psutil.Process]) -> tuple[float, float]:

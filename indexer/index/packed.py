@@ -327,6 +327,10 @@ class PackedSegment:
             }
         return out
 
+    def count(self, n: int) -> int:
+        """How many postings term ``n`` has (its document frequency in this segment)."""
+        return int(self._post_offsets[n + 1] - self._post_offsets[n])
+
     def postings(self, n: int) -> tuple[np.ndarray, np.ndarray]:
         """Term ``n``'s document numbers (uint32, ascending) and weights (float32), as mapped views."""
         begin, end = self._post_offsets[n], self._post_offsets[n + 1]

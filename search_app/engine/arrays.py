@@ -23,6 +23,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from math import log
 
 import numpy as np
 from whoosh.searching import Searcher
@@ -36,6 +37,7 @@ DEFAULT_CACHE_MB = 96
 POSITIONS_KEPT = frozenset(TEXT_FIELDS[True])  # the folded fields, where the bonus checks words
 VERSIONS_KEPT = 4  # index versions whose per-document arrays stay shared
 PACKED_KEPT = 64  # segments whose packed files stay mapped
+IDF_KEPT = 200_000  # terms whose idf an index version remembers
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ class _Shared:
         self.lengths: dict[str, np.ndarray] = {}
         self.dates: dict[str, np.ndarray] = {}
         self.shown: np.ndarray | None = None
+        self.idf: dict[tuple[str, str], float] = {}
 
 
 class IndexArrays:
@@ -117,6 +120,32 @@ class IndexArrays:
         if not parts:
             return Postings(np.empty(0, np.int64), np.empty(0, np.float32))
         return Postings(np.concatenate([p.ids for p in parts]), np.concatenate([p.weights for p in parts]))
+
+    def doc_frequency(self, fieldname: str, text: str) -> int:
+        """How many documents a term was written in, deleted ones included, as Whoosh counts for idf."""
+        packs = self._packs()
+        key = self._term_key(fieldname, text)
+        if key is None:
+            return 0
+        if any(packed is None for packed in packs):
+            return self.searcher.reader().doc_frequency(fieldname, text)
+        total = 0
+        for packed in packs:
+            n = packed.find_key(key)
+            if n is not None:
+                total += packed.count(n)
+        return total
+
+    def idf(self, fieldname: str, text: str) -> float:
+        """Whoosh's inverse document frequency (``WeightingModel.idf``), from the packed counts."""
+        cache = self._shared.idf
+        found = cache.get((fieldname, text))
+        if found is None:
+            found = log(self.size / (self.doc_frequency(fieldname, text) + 1)) + 1
+            if len(cache) > IDF_KEPT:
+                cache.clear()
+            cache[fieldname, text] = found
+        return found
 
     def _packs(self) -> list[PackedSegment | None]:
         """Each segment's packed file (None where it has none), looked up once per searcher."""

@@ -138,7 +138,7 @@ def _scores(arrays: IndexArrays, fieldname: str, text: str, ids: np.ndarray, wei
     searcher = arrays.searcher
     if not searcher.schema[fieldname].scorable:
         return weights
-    idf = searcher.idf(fieldname, text)
+    idf = arrays.idf(fieldname, text)
     avgfl = searcher.avg_field_length(fieldname) or 1
     lengths = arrays.lengths(fieldname)[ids]
     return bm25(idf, weights, lengths, avgfl, _MODEL.B, _MODEL.K1).astype(np.float32)

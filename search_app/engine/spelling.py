@@ -250,8 +250,7 @@ class Speller:
         key = ("e" if exact else "f", text)
         found = self.memo.get(key)
         if found is None:
-            reader = self.arrays.searcher.reader()
-            found = max(reader.doc_frequency(f, text) for f in (EXACT_FIELDS if exact else FOLDED_FIELDS))
+            found = max(self.arrays.doc_frequency(f, text) for f in (EXACT_FIELDS if exact else FOLDED_FIELDS))
             if len(self.memo) > 100_000:
                 self.memo.clear()
             self.memo[key] = found

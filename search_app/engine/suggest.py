@@ -85,9 +85,8 @@ def correct(arrays: IndexArrays, text: str, found: int | None = None) -> Correct
     """
     tokens = text.split(" ")
     quoted = _quoted(tokens)
-    reader = arrays.searcher.reader()
     rare = max(2, arrays.size // 5000)
-    if not any(not q and _suspect(reader, token, rare) for token, q in zip(tokens, quoted, strict=True)):
+    if not any(not q and _suspect(arrays, token, rare) for token, q in zip(tokens, quoted, strict=True)):
         return None
     speller = speller_for(arrays)
     # a quoted phrase is meant as typed
@@ -140,7 +139,7 @@ def _core(token: str) -> tuple[str, str, str] | None:
     return lead, core, trail
 
 
-def _suspect(reader, token: str, rare: int) -> bool:
+def _suspect(arrays: IndexArrays, token: str, rare: int) -> bool:
     """Whether a typed word may be mistyped: too rare as typed, marks no document has, or keys left in."""
     parts = _core(token)
     if parts is None:
@@ -149,9 +148,9 @@ def _suspect(reader, token: str, rare: int) -> bool:
     if any(c.isdigit() for c in core):
         return typed_syllable(core) is not None
     folded = fold_accents(core)
-    if max(reader.doc_frequency(f, folded) for f in FOLDED_FIELDS) <= rare:
+    if max(arrays.doc_frequency(f, folded) for f in FOLDED_FIELDS) <= rare:
         return True
-    return core != folded and not any(reader.doc_frequency(f, core) for f in ("body_exact", "title_exact"))
+    return core != folded and not any(arrays.doc_frequency(f, core) for f in ("body_exact", "title_exact"))
 
 
 def _quoted(tokens: list[str]) -> list[bool]:
