@@ -144,7 +144,10 @@ def duplicate_key(article: Article) -> int:
     def letters(text: str) -> str:
         return "".join(ch for ch in fold_accents(text).lower() if ch.isalnum())
 
-    digest = hashlib.blake2b((letters(article.title) + "|" + letters(article.body)[:300]).encode(), digest_size=8)
+    # the first 300 letters of the body, folding no more of it than it takes (NFC text folds char by char)
+    start = letters(article.body[:2000])
+    start = start if len(start) >= 300 else letters(article.body)
+    digest = hashlib.blake2b((letters(article.title) + "|" + start[:300]).encode(), digest_size=8)
     return (int.from_bytes(digest.digest(), "big") >> 1) or 1
 
 
