@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time
+from functools import lru_cache
 
 import numpy as np
 
@@ -133,7 +134,7 @@ class UnitFacet(FieldFacet):
         out: list[FacetValue] = []
 
         def add(parent: str | None, depth: int) -> None:
-            for name in sorted(children.get(parent, []), key=lambda v: (-total[v], folded(v))):
+            for name in sorted(children.get(parent, []), key=lambda v: (-total[v], _sort_name(v))):
                 out.append(FacetValue(name, gaz.label(name), total[name], name in chosen, self.param, parent, depth))
                 add(name, depth + 1)
 
@@ -230,3 +231,9 @@ def all_of(masks: list[np.ndarray | None], size: int) -> np.ndarray:
         if mask is not None:
             out &= mask
     return out
+
+
+@lru_cache(maxsize=4096)
+def _sort_name(value: str) -> str:
+    """A facet value as it sorts (folded), worked out once: the unit facet sorts every unit at every search."""
+    return folded(value)
