@@ -151,7 +151,7 @@ SETTINGS: tuple[Setting, ...] = (
         "postings_cache_mb",
         _count(1),
         lambda env: DEFAULT_CACHE_MB,
-        "MB dữ liệu chỉ mục (postings, cột) giữ trong bộ nhớ mỗi tiến trình.",
+        "MB dữ liệu chỉ mục (cột; postings của chỉ mục cũ chưa có tệp .tpk) giữ trong bộ nhớ mỗi tiến trình.",
     ),
     Setting(
         "index_pool_mb",

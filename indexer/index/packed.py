@@ -48,11 +48,12 @@ EXTENSION = ".tpk"
 MAGIC = b"TRACUPK1"
 ALIGN = 64
 SAMPLE_EVERY = 64  # one key in this many is kept in memory to start a lookup
-FOUND_KEPT = 50_000  # term lookups remembered per segment (a query looks a word up several times)
+FOUND_KEPT = 4096  # term lookups remembered per segment (a query looks a word up several times)
 CHUNK_POSTINGS = 500_000  # postings converted at a time while writing
 _ORDER = ("keys", "key_offsets", "post_offsets", "ids", "weights", "pos_starts", "positions")
 
 log = logging.getLogger(__name__)
+_UNSEEN = object()
 
 
 class PackedDamaged(Exception):
@@ -291,8 +292,9 @@ class PackedSegment:
 
     def find_key(self, key: bytes) -> int | None:
         """``find`` by the term's key (``field NUL term-bytes``)."""
-        if key in self._found:
-            return self._found[key]
+        found = self._found.get(key, _UNSEEN)  # one lookup: another thread may clear the memo meanwhile
+        if found is not _UNSEEN:
+            return found
         block = bisect.bisect_right(self._sample, key) - 1
         found = None
         if block >= 0:

@@ -36,8 +36,8 @@ from search_app.engine.query import MAX_PREFIX_TERMS, TEXT_FIELDS
 DEFAULT_CACHE_MB = 96
 POSITIONS_KEPT = frozenset(TEXT_FIELDS[True])  # the folded fields, where the bonus checks words
 VERSIONS_KEPT = 4  # index versions whose per-document arrays stay shared
-PACKED_KEPT = 64  # segments whose packed files stay mapped
-IDF_KEPT = 200_000  # terms whose idf an index version remembers
+PACKED_KEPT = 256  # segments whose packed files stay mapped
+IDF_KEPT = 50_000  # terms whose idf an index version remembers
 
 
 @dataclass(frozen=True)
