@@ -34,6 +34,7 @@ import numpy as np
 import whoosh
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.index import TOC
+from whoosh.matching.wrappers import FilterMatcher
 from whoosh.system import _INT_SIZE, pack_uint
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
@@ -65,11 +66,19 @@ def segment_folder(leaf) -> str | None:
     return getattr(getattr(leaf, "_storage", None), "folder", None)
 
 
-def read_postings(leaf, fieldname: str, text: str, with_values: bool = False, fast: bool = True):
-    """A segment's postings of one term: (ids, weights, encoded values if asked)."""
+def read_postings(
+    leaf, fieldname: str, text: str, with_values: bool = False, fast: bool = True, with_deleted: bool = False
+):
+    """A segment's postings of one term: (ids, weights, encoded values if asked).
+
+    ``with_deleted``: documents deleted since the segment was written too, as its blocks hold them
+    (and as Whoosh's document frequencies count them).
+    """
     if (fieldname, text) not in leaf:
         return np.empty(0, np.int64), np.empty(0, np.float32), []
     matcher = leaf.postings(fieldname, text)
+    if with_deleted and isinstance(matcher, FilterMatcher):
+        matcher = matcher.child
     if not fast or not isinstance(matcher, W3LeafMatcher):
         return _read_by_matcher(matcher, with_values)
     # whole blocks at a time, decoded with numpy; the matcher's own decoding is a Python

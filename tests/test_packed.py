@@ -141,3 +141,27 @@ def test_a_damaged_packed_file_is_refused_and_whooshs_postings_are_read(tmp_path
     assert [(h.id, h.score) for h in answer.hits] == [(h.id, h.score) for h in expected.hits]
     assert answer.total == 4
     assert "unusable" in caplog.text
+
+
+def test_an_upgraded_segment_with_deleted_documents_counts_them_as_whoosh_does(tmp_path):
+    folder, index_dir = tmp_path / "corpus", tmp_path / "index"
+    _corpus(folder, range(6))
+    build_index([folder], index_dir)
+    _corpus(folder, [1, 2], body="Hội nghị tổng kết công tác công đoàn cơ sở")  # replaced: deleted in the first segment
+    build_index([folder], index_dir)
+    for path in current_generation(index_dir).glob(f"*{EXTENSION}"):
+        path.unlink()
+    _corpus(folder, [6])
+    build_index([folder], index_dir)  # its commit writes the missing files, read back from Whoosh
+    with open_index(index_dir).searcher() as searcher:
+        leaves = _leaves(searcher)
+        assert any(leaf.has_deletions() for leaf in leaves)
+        for leaf in leaves:
+            packed = PackedSegment(packed_path(whoosh_w3.segment_folder(leaf), leaf.segment()))
+            for fieldname, term in leaf.all_terms():
+                assert packed.count(packed.find(fieldname, term)) == leaf.doc_frequency(fieldname, term)
+    for text in ("cong doan co so", "tháng công nhân", "hội nghị tổng kết"):
+        ours = engine_for(index_dir).search(SearchRequest(q=text))
+        theirs = engine_for(index_dir, packed_reads=False).search(SearchRequest(q=text))
+        assert ours.total == theirs.total > 0
+        assert [(h.id, h.score) for h in ours.hits] == [(h.id, h.score) for h in theirs.hits]

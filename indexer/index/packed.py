@@ -95,7 +95,10 @@ def _read_terms(reader, schema):
             continue
         positional = _positional(schema, fieldname)
         for term in reader.lexicon(fieldname):
-            ids, weights, values = whoosh_w3.read_postings(reader, fieldname, term, with_values=positional)
+            # deleted documents too: a packed file holds a segment as written, like its document frequencies
+            ids, weights, values = whoosh_w3.read_postings(
+                reader, fieldname, term, with_values=positional, with_deleted=True
+            )
             yield fieldname, term, ids, weights, values
 
 
