@@ -165,3 +165,23 @@ def test_an_upgraded_segment_with_deleted_documents_counts_them_as_whoosh_does(t
         theirs = engine_for(index_dir, packed_reads=False).search(SearchRequest(q=text))
         assert ours.total == theirs.total > 0
         assert [(h.id, h.score) for h in ours.hits] == [(h.id, h.score) for h in theirs.hits]
+
+
+@pytest.mark.parametrize("refused", [0, 1])
+def test_a_phrase_over_segments_with_and_without_packed_files_answers_as_whoosh(tmp_path, refused):
+    folder, index_dir = tmp_path / "corpus", tmp_path / "index"
+    _corpus(folder, range(4))
+    build_index([folder], index_dir)
+    _corpus(folder, range(4, 8))
+    build_index([folder], index_dir)
+    with open_index(index_dir).searcher() as searcher:
+        leaves = _leaves(searcher)
+        assert len(leaves) == 2
+        packed_path(whoosh_w3.segment_folder(leaves[refused]), leaves[refused].segment()).unlink()
+    engine = engine_for(index_dir)
+    assert engine.arrays_store.unpacked_segments(engine.searcher()) == 1
+    for text in ('"công đoàn cơ sở"', "thang cong nhan nam 2024"):
+        ours = engine.search(SearchRequest(q=text))
+        theirs = engine_for(index_dir, packed_reads=False).search(SearchRequest(q=text))
+        assert ours.total == theirs.total == 8
+        assert [(h.id, h.score) for h in ours.hits] == [(h.id, h.score) for h in theirs.hits]

@@ -214,11 +214,11 @@ class IndexArrays:
                 doc_parts.append(np.repeat(mine, counts))
                 pos_parts.append(flat)
                 continue
-            key = (whoosh_w3.segment_key(leaf), offset, fieldname, text)
-            postings, packed = self._cache_get(("p", *key)), self._cache_get(("v", *key))
-            if postings is None or packed is None:
-                postings, packed = self._leaf_read(leaf, offset, fieldname, text, True)
-            counts, flat = whoosh_w3.unpack_positions(packed.rows, packed.offsets, np.searchsorted(postings.ids, mine))
+            cached = (whoosh_w3.segment_key(leaf), offset, fieldname, text)
+            postings, kept = self._cache_get(("p", *cached)), self._cache_get(("v", *cached))
+            if postings is None or kept is None:
+                postings, kept = self._leaf_read(leaf, offset, fieldname, text, True)
+            counts, flat = whoosh_w3.unpack_positions(kept.rows, kept.offsets, np.searchsorted(postings.ids, mine))
             self._store.count_decoded(len(mine))
             doc_parts.append(np.repeat(mine, counts))
             pos_parts.append(flat)
