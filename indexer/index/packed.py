@@ -64,6 +64,11 @@ def packed_path(folder: str | Path, segment) -> Path:
     return Path(folder) / segment.make_filename(EXTENSION)
 
 
+def term_key(fieldname: str, term: bytes) -> bytes:
+    """A term as a packed file names and sorts it: ``field NUL term-bytes``."""
+    return fieldname.encode("utf-8") + b"\0" + term
+
+
 # --- writing ------------------------------------------------------------------------------
 
 
@@ -149,7 +154,7 @@ class _Sections:
         if not chunk:
             return
         for fieldname, term, ids, _weights, _values in chunk:
-            key = fieldname.encode("utf-8") + b"\0" + term
+            key = term_key(fieldname, term)
             if key <= self._last:
                 raise ValueError(f"terms out of order: {key!r} after {self._last!r}")
             self._last = key
@@ -291,10 +296,10 @@ class PackedSegment:
 
     def find(self, fieldname: str, term: bytes) -> int | None:
         """The number of a term in this segment, or None."""
-        return self.find_key(fieldname.encode("utf-8") + b"\0" + term)
+        return self.find_key(term_key(fieldname, term))
 
     def find_key(self, key: bytes) -> int | None:
-        """``find`` by the term's key (``field NUL term-bytes``)."""
+        """``find`` by the term's ``term_key``."""
         found = self._found.get(key, _UNSEEN)  # one lookup: another thread may clear the memo meanwhile
         if found is not _UNSEEN:
             return found

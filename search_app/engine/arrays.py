@@ -29,7 +29,7 @@ import numpy as np
 from whoosh.searching import Searcher
 
 from indexer import whoosh_w3
-from indexer.index.packed import PackedSegment, open_packed, packed_path
+from indexer.index.packed import PackedSegment, open_packed, packed_path, term_key
 from search_app.engine.lru import LRUCache
 from search_app.engine.query import MAX_PREFIX_TERMS, TEXT_FIELDS
 
@@ -148,7 +148,7 @@ class IndexArrays:
         return found
 
     def _packs(self) -> list[PackedSegment | None]:
-        """Each segment's packed file (None where it has none), looked up once per searcher."""
+        """Each segment's packed file (None where it has none), looked up once per search."""
         if self._packed is None:
             self._packed = [self._store.packed(leaf) for leaf, _offset in self.leaves]
         return self._packed
@@ -158,7 +158,7 @@ class IndexArrays:
         schema = self.searcher.schema
         if fieldname not in schema:
             return None
-        return fieldname.encode("utf-8") + b"\0" + schema[fieldname].to_bytes(text)
+        return term_key(fieldname, schema[fieldname].to_bytes(text))
 
     def _leaf_postings(self, leaf, offset: int, fieldname: str, text: str) -> Postings:
         """A segment's postings of a term read from Whoosh's blocks (a segment without a packed file)."""
