@@ -348,7 +348,10 @@ class PackedSegment:
 
     def positions(self, n: int, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Term ``n``'s positions in ``docs`` (ascending, each holding the term): (count per doc, flat)."""
-        begin, end = self._post_offsets[n], self._post_offsets[n + 1]
+        begin, end = int(self._post_offsets[n]), int(self._post_offsets[n + 1])
+        if len(docs) == end - begin:  # every document of the term: one slice, nothing to gather
+            bounds = self._pos_starts[begin : end + 1].astype(np.int64)
+            return np.diff(bounds), self._positions[bounds[0] : bounds[-1]].astype(np.int32)
         rows = begin + np.searchsorted(self._ids[begin:end], docs)
         starts = self._pos_starts[rows].astype(np.int64)
         counts = self._pos_starts[rows + 1].astype(np.int64) - starts

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from whoosh import fields
 
+from indexer.text.abbreviations import meaning_sequences
 from indexer.text.analysis import ExactAnalyzer, FoldedAnalyzer, SegmentedText, term_positions
 from indexer.whoosh_w3 import encode_positions
 
@@ -22,13 +23,15 @@ class VietnameseText(fields.TEXT):
             yield from super().index(value, **kwargs)
             return
         boost = self.format.field_boost
-        for term, positions in term_positions(value.words, self.analyzer.fold).items():
+        sequences = getattr(self.analyzer, "sequences", frozenset())
+        for term, positions in term_positions(value.words, self.analyzer.fold, sequences).items():
             count = len(positions)
             yield term.encode("utf-8"), count, count * boost, encode_positions(positions)
 
 
 def build_schema() -> fields.Schema:
-    exact, folded = ExactAnalyzer(), FoldedAnalyzer()
+    sequences = meaning_sequences()
+    exact, folded = ExactAnalyzer(sequences), FoldedAnalyzer(sequences)
     return fields.Schema(
         id=fields.ID(stored=True, unique=True, sortable=True),
         # searchable text, fed with pre-segmented words; the analyzers also take raw text
@@ -61,3 +64,10 @@ def build_schema() -> fields.Schema:
         # what results and the document page show
         doc=fields.STORED(),
     )
+
+
+def indexed_sequences(schema: fields.Schema) -> frozenset[tuple[str, ...]]:
+    """The folded syllable sequences every text field of an index holds as one term (none for
+    an index built before they were)."""
+    found = [getattr(schema[name].analyzer, "sequences", frozenset()) for name in TEXT_FIELDS if name in schema]
+    return frozenset.intersection(*found) if found else frozenset()

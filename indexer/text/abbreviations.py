@@ -30,3 +30,14 @@ def meanings() -> dict[str, tuple[str, tuple[tuple[str, ...], ...]]]:
 def abbreviations() -> dict[str, tuple[str, tuple[str, ...]]]:
     """folded abbreviation -> (canonical abbreviation, its first, most common meaning)."""
     return {key: (short, expansions[0]) for key, (short, expansions) in meanings().items()}
+
+
+@lru_cache(maxsize=1)
+def meaning_sequences() -> frozenset[tuple[str, ...]]:
+    """Every meaning of two or more syllables, folded: indexed as one term wherever it is written."""
+    return frozenset(
+        tuple(fold_accents(s) for s in meaning)
+        for _short, meanings_ in meanings().values()
+        for meaning in meanings_
+        if len(meaning) > 1
+    )

@@ -7,7 +7,8 @@ One pipeline serves documents, queries and highlighting:
   are cut out before pyvi sees the text, so they stay single tokens.
 * ``ExactAnalyzer`` and ``FoldedAnalyzer`` are Whoosh analyzers that index every syllable at its
   own position (phrases match in order) plus each multi-syllable word as one extra term at the
-  position of its first syllable ("công_đoàn"), in the exact (accented) or the folded form.
+  position of its first syllable ("công_đoàn"), in the exact (accented) or the folded form;
+  and the abbreviations' meanings ("công đoàn cơ sở") as one term wherever they stand.
   They accept either text or ``SegmentedText`` (pre-segmented in worker
   processes, so pyvi runs once per document however many fields use it).
 """
@@ -247,9 +248,43 @@ def word_terms(word: Word, fold: bool) -> tuple[tuple[str, ...], str | None]:
     return syllables, compound
 
 
-def term_positions(words, fold: bool) -> dict[str, list[int]]:
+@lru_cache(maxsize=8)
+def _sequence_table(sequences: frozenset[Word]) -> dict[str, tuple[Word, ...]]:
+    """First folded syllable -> the sequences that open with it."""
+    table: dict[str, list[Word]] = {}
+    for seq in sequences:
+        table.setdefault(seq[0], []).append(seq)
+    return {first: tuple(seqs) for first, seqs in table.items()}
+
+
+def sequence_starts(words, sequences: frozenset[Word]) -> dict[int, list[int]]:
+    """Where each of ``sequences`` (folded syllables) stands in the words: position -> lengths.
+
+    A place where pyvi already made the sequence one word is left out: its compound is indexed.
+    """
+    if not sequences:
+        return {}
+    table = _sequence_table(sequences)
+    flat: list[str] = []
+    whole: set[tuple[int, int]] = set()
+    for word in words:
+        if len(word) > 1:
+            whole.add((len(flat), len(word)))
+        flat.extend(word_terms(word, True)[0])
+    found: dict[int, list[int]] = {}
+    for at, syllable in enumerate(flat):
+        for seq in table.get(syllable, ()):
+            k = len(seq)
+            if tuple(flat[at : at + k]) == seq and (at, k) not in whole:
+                found.setdefault(at, []).append(k)
+    return found
+
+
+def term_positions(words, fold: bool, sequences: frozenset[Word] = frozenset()) -> dict[str, list[int]]:
     """Every term of the words and its positions: what the analyzers yield, without tokens."""
     positions: dict[str, list[int]] = {}
+    starts = sequence_starts(words, sequences)
+    flat: list[str] = []
     pos = 0
     for word in words:
         syllables, compound = word_terms(word, fold)
@@ -257,17 +292,37 @@ def term_positions(words, fold: bool) -> dict[str, list[int]]:
             positions.setdefault(compound, []).append(pos)
         for syllable in syllables:
             positions.setdefault(syllable, []).append(pos)
+            flat.append(syllable)
             pos += 1
+    for at in sorted(starts):
+        for k in starts[at]:
+            # a sequence's term can also be a compound pyvi made elsewhere: keep positions in order
+            found = positions.setdefault("_".join(flat[at : at + k]), [])
+            found.append(at)
+            if len(found) > 1 and found[-2] > at:
+                found.sort()
     return positions
 
 
 class _VietnameseAnalyzer(Composable):
-    """Whoosh analyzer over ``segment``; ``fold`` selects the accent-folded variant."""
+    """Whoosh analyzer over ``segment``; ``fold`` selects the accent-folded variant.
+
+    ``sequences`` (folded syllable tuples) are also indexed as one term wherever their syllables
+    stand side by side, so that a query for them reads one term instead of checking positions.
+    The analyzer is saved with the index's schema: an index keeps the sequences it was built with.
+    """
 
     fold = False
 
+    def __init__(self, sequences: frozenset[Word] = frozenset()):
+        self.sequences = frozenset(sequences)
+
     def __eq__(self, other):
-        return other is not None and self.__class__ is other.__class__
+        return (
+            other is not None
+            and self.__class__ is other.__class__
+            and getattr(self, "sequences", None) == getattr(other, "sequences", None)
+        )
 
     def __call__(
         self,
@@ -289,6 +344,8 @@ class _VietnameseAnalyzer(Composable):
         else:
             spans = segment(normalise(value))
             words = [tuple(s.lower() for s in sp.syllables) for sp in spans]
+        starts = sequence_starts(words, getattr(self, "sequences", frozenset()))
+        flat = [s for word in words for s in word_terms(word, self.fold)[0]]
         pos = start_pos
         for index, word in enumerate(words):
             syllables, compound = word_terms(word, self.fold)
@@ -296,6 +353,9 @@ class _VietnameseAnalyzer(Composable):
             if compound is not None:
                 yield self._emit(token, compound, pos, span, start_char, keeporiginal)
             for offset, syllable in enumerate(syllables):
+                at = pos - start_pos + offset
+                for k in starts.get(at, ()):
+                    yield self._emit(token, "_".join(flat[at : at + k]), pos + offset, span, start_char, keeporiginal)
                 yield self._emit(token, syllable, pos + offset, span, start_char, keeporiginal)
             pos += len(syllables)
 

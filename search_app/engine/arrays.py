@@ -30,6 +30,7 @@ from whoosh.searching import Searcher
 
 from indexer import whoosh_w3
 from indexer.index.packed import PackedSegment, open_packed, packed_path, term_key
+from indexer.index.schema import indexed_sequences
 from search_app.engine.lru import LRUCache
 from search_app.engine.query import MAX_PREFIX_TERMS, TEXT_FIELDS
 
@@ -80,6 +81,7 @@ class _Shared:
         self.dates: dict[str, np.ndarray] = {}
         self.shown: np.ndarray | None = None
         self.idf: dict[tuple[str, str], float] = {}
+        self.sequences: frozenset | None = None
 
 
 class IndexArrays:
@@ -101,6 +103,13 @@ class IndexArrays:
         self._fast = store.fast
         self._store = store
         self._packed: list[PackedSegment | None] | None = None
+
+    @property
+    def sequences(self) -> frozenset:
+        """The syllable sequences this index holds as one term (``build_query``'s ``sequences``)."""
+        if self._shared.sequences is None:
+            self._shared.sequences = indexed_sequences(self.searcher.schema)
+        return self._shared.sequences
 
     # --- postings -------------------------------------------------------------------------
 
@@ -201,8 +210,8 @@ class IndexArrays:
         doc_parts, pos_parts = [], []
         key = self._term_key(fieldname, text)
         for (leaf, offset), packed in zip(self.leaves, self._packs(), strict=True):
-            end = offset + leaf.doc_count_all()
-            mine = docs[(docs >= offset) & (docs < end)]
+            low, high = np.searchsorted(docs, (offset, offset + leaf.doc_count_all()))
+            mine = docs[low:high]
             if not len(mine):
                 continue
             if packed is not None:

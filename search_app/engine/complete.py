@@ -105,7 +105,9 @@ def _titles(arrays: IndexArrays, typed: str, limit: int) -> list[Completion]:
         parsed = parse(query)
         if parsed.empty:
             return []
-        query = build_query(parsed, expand_prefix=arrays.prefix_expander(), phrase_bonus=False)
+        query = build_query(
+            parsed, expand_prefix=arrays.prefix_expander(), phrase_bonus=False, sequences=arrays.sequences
+        )
         found = evaluate(_in_titles(query), arrays)
     except QueryError:
         return []

@@ -244,7 +244,12 @@ def _signed_by(request: SearchRequest, arrays: IndexArrays) -> np.ndarray | None
 
 def _search(searcher: Searcher, arrays: IndexArrays, request: SearchRequest, started: float) -> SearchResult:
     parsed = parse(request.q)
-    expand = arrays.prefix_expander()
+    expand, sequences = arrays.prefix_expander(), arrays.sequences
+
+    def query(parsed: ParsedQuery, relaxed: bool = False):
+        # the words-together bonus is added to the best documents only (``rank_by_score``)
+        return build_query(parsed, relaxed=relaxed, expand_prefix=expand, phrase_bonus=False, sequences=sequences)
+
     always = F.all_of(
         [arrays.shown(), F.DateFacet().range_mask(request, arrays), _signed_by(request, arrays)], arrays.size
     )
@@ -253,11 +258,11 @@ def _search(searcher: Searcher, arrays: IndexArrays, request: SearchRequest, sta
     # facets are counted outside their own filter, so the query must be answered there too
     scope = always if request.with_facets else allowed
 
-    found = evaluate(build_query(parsed, expand_prefix=expand, phrase_bonus=False), arrays, scope)
+    found = evaluate(query(parsed), arrays, scope)
     if parsed.number_only and parsed.type_hint and not found.mask.any():
         # "nghị quyết 45" with no such number: the words, as any other query
         parsed = parse(request.q, numbers=False)
-        found = evaluate(build_query(parsed, expand_prefix=expand, phrase_bonus=False), arrays, scope)
+        found = evaluate(query(parsed), arrays, scope)
     relaxed = False
     spell = not parsed.empty and not parsed.number_only
     corrected = suggestion = None
@@ -271,7 +276,7 @@ def _search(searcher: Searcher, arrays: IndexArrays, request: SearchRequest, sta
         if correction is not None:
             fixed_found = None
             if not getattr(request, "exact", False):
-                fixed_found = evaluate(build_query(fixed, expand_prefix=expand, phrase_bonus=False), arrays, scope)
+                fixed_found = evaluate(query(fixed), arrays, scope)
             if fixed_found is not None and (fixed_found.mask & allowed).any():
                 parsed, found, corrected = fixed, fixed_found, correction.text
             else:
@@ -281,9 +286,9 @@ def _search(searcher: Searcher, arrays: IndexArrays, request: SearchRequest, sta
     complete_mask, missing = found.mask.copy(), None
     few = np.count_nonzero(found.mask & allowed) < SOFT_AND_BELOW
     if few and len(parsed.required) >= SOFT_AND_WORDS and not parsed.number_only:
-        found, missing = _missing_one(parsed, found, arrays, scope, expand)
+        found, missing = _missing_one(parsed, found, arrays, scope, query)
     if corrected is None and not (found.mask & allowed).any() and len(parsed.required) > 1:
-        loose = evaluate(build_query(parsed, relaxed=True, expand_prefix=expand, phrase_bonus=False), arrays, scope)
+        loose = evaluate(query(parsed, relaxed=True), arrays, scope)
         if (loose.mask & allowed).any():
             found, relaxed = loose, True
     matched = found.mask & allowed
@@ -338,7 +343,7 @@ def _search(searcher: Searcher, arrays: IndexArrays, request: SearchRequest, sta
     )
 
 
-def _missing_one(parsed: ParsedQuery, found, arrays: IndexArrays, scope: np.ndarray, expand):
+def _missing_one(parsed: ParsedQuery, found, arrays: IndexArrays, scope: np.ndarray, query):
     """``found`` with the documents that hold every word but one added, scored by the words they
     hold; and for each document the word it lacks ("" where it lacks none)."""
     clauses = parsed.required
@@ -346,9 +351,7 @@ def _missing_one(parsed: ParsedQuery, found, arrays: IndexArrays, scope: np.ndar
     scores = np.zeros(arrays.size, dtype=np.float32)
     lacking = np.full(arrays.size, -1, dtype=np.int16)
     for n, clause in enumerate(clauses):
-        one = evaluate(
-            build_query(replace(parsed, required=[clause]), expand_prefix=expand, phrase_bonus=False), arrays, scope
-        )
+        one = evaluate(query(replace(parsed, required=[clause])), arrays, scope)
         held += one.mask
         scores += np.where(one.mask, one.scores, 0)
         lacking[~one.mask] = n

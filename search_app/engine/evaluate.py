@@ -66,8 +66,14 @@ def evaluate(q: Q.Query, arrays: IndexArrays, within: np.ndarray | None = None) 
         found.scores[found.mask] = q.score
         return found
     if isinstance(q, Q.AndNot):
-        found = evaluate(q.a, arrays, within)
-        excluded = evaluate(q.b, arrays, found.mask)
+        if _positional(q.a) and not _positional(q.b):
+            # the cheap exclusion first: positions are then checked only where they can count
+            excluded = evaluate(q.b, arrays, within)
+            scope = ~excluded.mask if within is None else within & ~excluded.mask
+            found = evaluate(q.a, arrays, scope)
+        else:
+            found = evaluate(q.a, arrays, within)
+            excluded = evaluate(q.b, arrays, found.mask)
         found.mask &= ~excluded.mask
         found.scores[excluded.mask] = 0
         return found
@@ -206,5 +212,15 @@ def _in_sequence(arrays: IndexArrays, fieldname: str, words: list[str], slop: in
         ends = later[(before >= 0) & (gap > 0) & (gap <= slop)]
         if not len(ends):
             break
-        left = np.unique(ends >> 32)
-    return np.isin(docs, np.unique(ends >> 32))
+        left = _distinct(ends >> 32)
+    return _contains(_distinct(ends >> 32), docs)
+
+
+def _distinct(ascending: np.ndarray) -> np.ndarray:
+    """The values of an ascending array, each once (``np.unique`` without its sort or hash)."""
+    if len(ascending) < 2:
+        return ascending
+    keep = np.empty(len(ascending), dtype=bool)
+    keep[0] = True
+    np.not_equal(ascending[1:], ascending[:-1], out=keep[1:])
+    return ascending[keep]

@@ -29,6 +29,7 @@ MAX_CLAUSES = 24
 MAX_PREFIX_TERMS = 64
 EXACT_BOOST = 4.0
 FOLDED_BOOST = 1.0
+OTHER_SPELLING_BOOST = 0.5  # "NQ" for a query typed "nghị quyết", and the other way round
 OWN_NUMBER_SCORE = 500.0
 CITED_NUMBER_BOOST = 6.0
 PHRASE_BONUS = 2.0
@@ -244,21 +245,28 @@ def _sequence_query(fieldname: str, syllables: tuple[str, ...], boost: float, ph
     """One word or phrase in one field.
 
     A multi-syllable word matches as the compound term pyvi produced at index time or, when the
-    document was segmented differently, as its syllables; a phrase needs them side by side.
+    document was segmented differently, as its syllables; a phrase needs them side by side, and
+    is checked only in documents without the compound.
     Checking positions is the costly part of a query, so plain words do not.
     """
     if len(syllables) == 1:
         return Q.Term(fieldname, syllables[0], boost=boost)
     compound = Q.Term(fieldname, "_".join(syllables), boost=boost)
     if phrase:
-        loose = Q.Phrase(fieldname, list(syllables), boost=boost)
+        # only where pyvi did not make them one word: the compound answers the rest, and
+        # positions are checked in far fewer documents
+        loose = Q.AndNot(Q.Phrase(fieldname, list(syllables), boost=boost), compound)
     else:
         loose = Q.And([Q.Term(fieldname, s) for s in syllables], boost=boost * 0.5)
     return Q.Or([compound, loose])
 
 
-def clause_query(clause: Clause, expand_prefix=None) -> Q.Query:
-    """The Whoosh query for one clause over titles and bodies, exact and folded."""
+def clause_query(clause: Clause, expand_prefix=None, sequences: frozenset = frozenset()) -> Q.Query:
+    """The Whoosh query for one clause over titles and bodies, exact and folded.
+
+    ``sequences`` are the folded syllable sequences the index holds as one term wherever they
+    stand (``indexer.index.schema.indexed_sequences``): a phrase of one of them is that term.
+    """
     if clause.number:
         key = clause.number.lower()
         variants = {key, fold_accents(key)}
@@ -285,22 +293,35 @@ def clause_query(clause: Clause, expand_prefix=None) -> Q.Query:
                 boost = FOLDED_BOOST if folded_field else EXACT_BOOST
                 parts.extend(Q.Term(fieldname, t, boost=boost) for t in terms[:MAX_PREFIX_TERMS])
         return Q.Or(parts) if parts else Q.NullQuery
-    for alternative in clause.alternatives:
+    for n, alternative in enumerate(clause.alternatives):
+        # what was typed comes first: the other spelling (abbreviation or meaning) counts for less
+        weight = 1.0 if n == 0 else OTHER_SPELLING_BOOST
+        exact_boost, folded_boost = EXACT_BOOST * weight, FOLDED_BOOST * weight
+        folded = tuple(fold_accents(s) for s in alternative)
+        whole = clause.phrase and len(folded) > 1 and folded in sequences
         if clause.accented:
             for fieldname in TEXT_FIELDS[False]:
-                parts.append(_sequence_query(fieldname, alternative, EXACT_BOOST, clause.phrase))
-        folded = tuple(fold_accents(s) for s in alternative)
+                if whole:
+                    parts.append(Q.Term(fieldname, "_".join(alternative), boost=exact_boost))
+                else:
+                    parts.append(_sequence_query(fieldname, alternative, exact_boost, clause.phrase))
         for fieldname in TEXT_FIELDS[True]:
-            if clause.accented and len(folded) > 1 and not clause.phrase:
+            if whole or (clause.accented and len(folded) > 1 and not clause.phrase):
                 # a mistyped accent only needs the folded compound; the exact fields did the rest
-                parts.append(Q.Term(fieldname, "_".join(folded), boost=FOLDED_BOOST))
+                parts.append(Q.Term(fieldname, "_".join(folded), boost=folded_boost))
             else:
-                parts.append(_sequence_query(fieldname, folded, FOLDED_BOOST, clause.phrase))
+                parts.append(_sequence_query(fieldname, folded, folded_boost, clause.phrase))
     return Q.Or(parts)
 
 
 def build_query(
-    parsed: ParsedQuery, *, relaxed: bool = False, expand_prefix=None, bonus: bool = True, phrase_bonus: bool = True
+    parsed: ParsedQuery,
+    *,
+    relaxed: bool = False,
+    expand_prefix=None,
+    bonus: bool = True,
+    phrase_bonus: bool = True,
+    sequences: frozenset = frozenset(),
 ) -> Q.Query:
     """All clauses required (or any, when ``relaxed``), minus exclusions.
 
@@ -310,7 +331,7 @@ def build_query(
     """
     if parsed.empty:
         return Q.Every()
-    clauses = [clause_query(c, expand_prefix) for c in parsed.required]
+    clauses = [clause_query(c, expand_prefix, sequences) for c in parsed.required]
     combined: Q.Query = Q.Or(clauses) if relaxed else Q.And(clauses)
     together = phrase_bonus_query(parsed) if bonus and phrase_bonus else None
     if together is not None:
@@ -320,7 +341,7 @@ def build_query(
         weight = TYPE_BONUS * len(parsed.required)
         combined = Q.AndMaybe(combined, Q.ConstantScoreQuery(Q.Term("type", parsed.type_hint), score=weight))
     if parsed.excluded:
-        combined = Q.AndNot(combined, Q.Or([clause_query(c) for c in parsed.excluded]))
+        combined = Q.AndNot(combined, Q.Or([clause_query(c, sequences=sequences) for c in parsed.excluded]))
     return combined
 
 
