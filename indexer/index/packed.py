@@ -98,16 +98,19 @@ def _read_terms(reader, schema):
     for fieldname in sorted(reader.indexed_field_names()):
         if fieldname not in schema:
             continue
-        positional = _positional(schema, fieldname)
+        keeps = positional(schema, fieldname)
         for term in reader.lexicon(fieldname):
             # deleted documents too: a packed file holds a segment as written, like its document frequencies
             ids, weights, values = whoosh_w3.read_postings(
-                reader, fieldname, term, with_values=positional, with_deleted=True
+                reader, fieldname, term, with_values=keeps, with_deleted=True
             )
             yield fieldname, term, ids, weights, values
 
 
-def _positional(schema, fieldname: str) -> bool:
+def positional(schema, fieldname: str) -> bool:
+    """Whether a field of the schema keeps positions (False for a field it does not have)."""
+    if fieldname not in schema:
+        return False
     format_ = schema[fieldname].format
     return format_ is not None and format_.supports("positions")
 
@@ -140,7 +143,7 @@ class _Sections:
 
     def __init__(self, scratch: Path, schema):
         self._scratch = scratch
-        self._positional = {name: _positional(schema, name) for name in schema.names()}
+        self._positional = {name: positional(schema, name) for name in schema.names()}
         self._keys = bytearray()
         self._key_offsets = [0]
         self._post_offsets = [0]
@@ -165,13 +168,13 @@ class _Sections:
         lengths = np.fromiter((len(t[2]) for t in chunk), dtype=np.int64, count=len(chunk))
         ids = np.concatenate([np.asarray(t[2]) for t in chunk]).astype("<u4")
         weights = np.concatenate([np.asarray(t[3]) for t in chunk]).astype("<f4")
-        positional = np.fromiter((self._positional.get(t[0], False) for t in chunk), dtype=bool, count=len(chunk))
+        kept = np.fromiter((self._positional.get(t[0], False) for t in chunk), dtype=bool, count=len(chunk))
         counts = np.zeros(len(ids), dtype=np.int64)
-        values = [v for t, p in zip(chunk, positional, strict=True) if p for v in t[4]]
+        values = [v for t, p in zip(chunk, kept, strict=True) if p for v in t[4]]
         if values:
             rows, offsets = whoosh_w3.pack_positions(values)
             found, flat = whoosh_w3.unpack_positions(rows, offsets, np.arange(len(values)))
-            counts[np.repeat(positional, lengths)] = found
+            counts[np.repeat(kept, lengths)] = found
             self._files["positions"].write(flat.astype("<u4").tobytes())
             self._top = max(self._top, int(flat.max(initial=0)))
         ends = self._positions + np.cumsum(counts)

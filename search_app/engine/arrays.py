@@ -30,6 +30,7 @@ from whoosh.searching import Searcher
 
 from indexer import whoosh_w3
 from indexer.index.packed import PackedSegment, open_packed, packed_path, term_key
+from indexer.index.packed import positional as positional_field
 from indexer.index.schema import indexed_sequences
 from search_app.engine.lru import LRUCache
 from search_app.engine.query import MAX_PREFIX_TERMS, TEXT_FIELDS
@@ -186,7 +187,7 @@ class IndexArrays:
         it is done for the fields of the words-together bonus (``POSITIONS_KEPT``), which asks for
         the positions of most words it reads, and on demand in the others.
         """
-        positional = with_positions and self._positional(fieldname)
+        positional = with_positions and positional_field(self.searcher.schema, fieldname)
         ids, weights, values = whoosh_w3.read_postings(leaf, fieldname, text, positional, self._fast)
         postings = Postings(ids + offset, weights)
         key = (whoosh_w3.segment_key(leaf), offset, fieldname, text)
@@ -196,10 +197,6 @@ class IndexArrays:
         packed = PackedPositions(*whoosh_w3.pack_positions(values))
         self._store.put(("v", *key), packed, packed.nbytes + 64)
         return postings, packed
-
-    def _positional(self, fieldname: str) -> bool:
-        field = self.searcher.schema[fieldname] if fieldname in self.searcher.schema else None
-        return field is not None and field.format.supports("positions")
 
     def positions(self, fieldname: str, text: str, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Where a term stands in each of ``docs`` (ascending, each containing the term).
