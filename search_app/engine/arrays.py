@@ -89,7 +89,8 @@ class IndexArrays:
     """The arrays of one index version, read through the calling thread's searcher.
 
     Whoosh file objects carry a read position, so a searcher must not be shared between
-    threads; the arrays are, through ``_Shared`` and the segment caches.
+    threads; the arrays are, through ``_Shared`` and the segment caches. One is made per search,
+    and keeps the postings it read until the search ends.
     """
 
     def __init__(self, searcher: Searcher, leaves: list, shared: _Shared, store: ArrayStore):
@@ -104,6 +105,8 @@ class IndexArrays:
         self._fast = store.fast
         self._store = store
         self._packed: list[PackedSegment | None] | None = None
+        # a search asks for the same term several times (evaluation, phrase checks, soft AND)
+        self._read: dict[tuple[str, str], Postings] = {}
 
     @property
     def sequences(self) -> frozenset:
@@ -115,6 +118,12 @@ class IndexArrays:
     # --- postings -------------------------------------------------------------------------
 
     def postings(self, fieldname: str, text: str) -> Postings:
+        found = self._read.get((fieldname, text))
+        if found is None:
+            found = self._read[fieldname, text] = self._postings(fieldname, text)
+        return found
+
+    def _postings(self, fieldname: str, text: str) -> Postings:
         key = self._term_key(fieldname, text)
         parts = []
         for (leaf, offset), packed in zip(self.leaves, self._packs(), strict=True):
