@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import html
 import re
+from collections import Counter
 from functools import lru_cache
 
 from indexer.text.analysis import find_protected
@@ -107,8 +108,8 @@ def best_paragraph(paragraphs: list[str], sequences, prefixes=()) -> int | None:
     patterns = [p for p in (_pattern((seq,), ()) for seq in dict.fromkeys(words)) if p is not None]
     patterns += [p for p in (_pattern((), (prefix,)) for prefix in dict.fromkeys(prefixes)) if p is not None]
     best, best_key = None, (0, 0)
-    for n, paragraph in enumerate(paragraphs):
-        folded = fold_lower_same_length(paragraph)
+    # folded in one go: the paragraphs were split on line breaks, so they hold none
+    for n, folded in enumerate(fold_lower_same_length("\n".join(paragraphs)).split("\n")):
         counts = [len(pattern.findall(folded)) for pattern in patterns]
         key = (sum(1 for c in counts if c), sum(counts))
         if key > best_key:
@@ -133,12 +134,25 @@ def _snippet(text: str, sequences, prefixes, size: int) -> tuple[str, int]:
     if not ranges:
         cut = _cut_end(text, size)
         return html.escape(text[:cut]) + ("…" if cut < len(text) else ""), 0
+    # the window of ``size`` characters from each match: distinct matches inside it count most.
+    # Ranges are merged, so their ends ascend and a window's matches are ranges[i:j].
+    forms = [text[s:e].lower() for s, e in ranges]
     best_start, best_score = ranges[0][0], -1
+    inside: Counter[str] = Counter()
+    j = 0
     for i, (start, _end) in enumerate(ranges):
-        inside = [r for r in ranges[i:] if r[1] <= start + size]
-        score = len({text[s:e].lower() for s, e in inside}) * 10 + len(inside)
+        if j < i:
+            j = i
+        while j < len(ranges) and ranges[j][1] <= start + size:
+            inside[forms[j]] += 1
+            j += 1
+        score = len(inside) * 10 + (j - i)
         if score > best_score:
             best_start, best_score = start, score
+        if j > i:
+            inside[forms[i]] -= 1
+            if not inside[forms[i]]:
+                del inside[forms[i]]
     begin = _cut_start(text, max(0, best_start - size // 4))
     finish = _cut_end(text, begin + size)
     prefix = "…" if begin > 0 else ""

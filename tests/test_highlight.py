@@ -1,0 +1,54 @@
+"""Snippets and the part of a long document a hit is from, held to their plain definitions.
+
+Every hit of every search builds a snippet, so the code is written for speed (one window pass,
+one fold of all paragraphs); these properties say it still picks what the simple reading would.
+"""
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from indexer.text.normalise import fold_lower_same_length
+from search_app.engine.highlight import _SYLLABLE, _pattern, _snippet, best_paragraph, match_ranges
+
+WORDS = ["công", "đoàn", "Công", "đoàn", "lao", "động", "người", "nghị", "quyết", "hội", "nghị", "tỉnh", "xã"]
+QUERY = [("cong", "doan"), ("lao", "dong"), ("nghi", "quyet"), ("hoi",)]
+
+paragraph = st.lists(st.sampled_from(WORDS + [",", "."]), min_size=0, max_size=40).map(" ".join)
+
+
+def _best_window_start(text, ranges, size):
+    """The window rule spelled out: from each match, ``size`` characters; distinct matches first."""
+    best_start, best_score = ranges[0][0], -1
+    for i, (start, _end) in enumerate(ranges):
+        inside = [r for r in ranges[i:] if r[1] <= start + size]
+        score = len({text[s:e].lower() for s, e in inside}) * 10 + len(inside)
+        if score > best_score:
+            best_start, best_score = start, score
+    return best_start
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(paragraph, min_size=1, max_size=6), st.sampled_from([5, 20, 60, 260]))
+def test_the_snippet_starts_at_the_window_with_the_most_distinct_matches(paragraphs, size):
+    text = " ".join(paragraphs)
+    ranges = match_ranges(text, QUERY)
+    shown, start = _snippet(text, QUERY, (), size)
+    if not ranges:
+        assert "<mark>" not in shown and start == 0
+        return
+    assert start == _best_window_start(text, ranges, size)
+    assert "<mark>" in shown
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(paragraph, min_size=1, max_size=8))
+def test_the_part_named_is_the_paragraph_holding_most_query_words(paragraphs):
+    words = [seq for seq in QUERY if all(_SYLLABLE.fullmatch(s) for s in seq)]
+    patterns = [_pattern((seq,), ()) for seq in words]
+    best, best_key = None, (0, 0)
+    for n, p in enumerate(paragraphs):
+        counts = [len(pattern.findall(fold_lower_same_length(p))) for pattern in patterns]
+        key = (sum(1 for c in counts if c), sum(counts))
+        if key > best_key:
+            best, best_key = n, key
+    assert best_paragraph(paragraphs, QUERY) == best
