@@ -318,10 +318,11 @@ def _search(searcher: Searcher, arrays: IndexArrays, request: SearchRequest, sta
     else:
         ranked, scores = rank_by_date(arrays, matched, newest=request.sort != "oldest"), None
     hits = []
+    marked = (parsed.highlight_sequences(), parsed.prefixes())
     for n in range(offset, min(offset + request.per_page, len(ranked))):
         doc = searcher.stored_fields(int(ranked[n]))["doc"]
         lacking = missing[int(ranked[n])] if missing is not None and not complete[int(ranked[n])] else None
-        hits.append(_hit(doc, float(scores[n]) if scores is not None else 0.0, parsed, lacking))
+        hits.append(_hit(doc, float(scores[n]) if scores is not None else 0.0, marked, lacking))
     if spell and total and not relaxed and corrected is None and suggestion is None:
         # every word found: "did you mean" only for marks no document has, or a far more common word
         better = correct(arrays, parsed.text, found=total)
@@ -366,9 +367,9 @@ def _missing_one(parsed: ParsedQuery, found, arrays: IndexArrays, scope: np.ndar
     return found, missing
 
 
-def _hit(doc: dict, score: float, parsed: ParsedQuery, missing: str | None = None) -> Hit:
-    sequences = parsed.highlight_sequences()
-    prefixes = parsed.prefixes()
+def _hit(doc: dict, score: float, marked: tuple[list, list], missing: str | None = None) -> Hit:
+    """A result as shown; ``marked`` is the query's (highlight_sequences(), prefixes())."""
+    sequences, prefixes = marked
     kind = doc.get("type") or "tin tức"
     # the letterhead and nơi nhận of an official document never make its snippet; in a long one
     # the snippet says which part it is from ("Điều 5. …") and the hit links there
@@ -403,7 +404,7 @@ def _hit(doc: dict, score: float, parsed: ParsedQuery, missing: str | None = Non
         part=part.label if part else None,
         anchor=part.anchor if part else None,
         missing=missing,
-        original=ORIGINAL_KINDS.get(Path(doc.get("source") or "").suffix.lower()),
+        original=ORIGINAL_KINDS.get(os.path.splitext(doc.get("source") or "")[1].lower()),
         signer=doc.get("signer"),
         score=round(score, 4),
         added=doc.get("added"),
