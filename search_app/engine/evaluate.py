@@ -51,7 +51,7 @@ def evaluate(q: Q.Query, arrays: IndexArrays, within: np.ndarray | None = None) 
     if isinstance(q, Q.Every):
         return Matches(arrays.live.copy(), arrays.live.astype(np.float32))
     if isinstance(q, Q.Term):
-        return _term(arrays, q.fieldname, q.text, q.boost)
+        return _term(arrays, q.fieldname, q.text, q.boost, within)
     if isinstance(q, Q.Phrase):
         return _phrase(arrays, q.fieldname, list(q.words), q.slop, within).boosted(q.boost)
     if isinstance(q, Q.Prefix):
@@ -90,7 +90,7 @@ def evaluate(q: Q.Query, arrays: IndexArrays, within: np.ndarray | None = None) 
         for sub in q.subqueries:
             if isinstance(sub, Q.Term):
                 # added in place: no document-sized arrays for a term of its own
-                _add_term(out, arrays, sub.fieldname, sub.text, sub.boost)
+                _add_term(out, arrays, sub.fieldname, sub.text, sub.boost, within)
                 continue
             found = evaluate(sub, arrays, within)
             out.mask |= found.mask
@@ -106,8 +106,9 @@ def _positional(q: Q.Query) -> bool:
 
 
 def _and(q: Q.And, arrays: IndexArrays, within: np.ndarray | None) -> Matches:
-    # cheap children first, so phrases only check documents that match everything else
-    subs = sorted(q.subqueries, key=_positional)
+    # the rarest children first, each later one read only where the earlier ones all matched;
+    # phrases last, so positions are checked only in documents that match everything else
+    subs = sorted(q.subqueries, key=lambda sub: (_positional(sub), _size(sub, arrays)))
     if not subs:
         return _empty(arrays)
     out: Matches | None = None
@@ -119,25 +120,50 @@ def _and(q: Q.And, arrays: IndexArrays, within: np.ndarray | None) -> Matches:
         else:
             out.mask &= found.mask
             out.scores += found.scores
+        if not out.mask.any():  # nothing left to match the rest
+            break
     out.scores[~out.mask] = 0
     return out
 
 
-def _term(arrays: IndexArrays, fieldname: str, text: str, boost: float = 1.0) -> Matches:
+def _size(q: Q.Query, arrays: IndexArrays) -> int:
+    """At most how many documents ``q`` matches, from its terms' postings (read once per search)."""
+    if isinstance(q, Q.Term):
+        return len(arrays.postings(q.fieldname, q.text).ids)
+    if isinstance(q, Q.Or):
+        return sum(_size(sub, arrays) for sub in q.subqueries)
+    if isinstance(q, Q.And) and q.subqueries:
+        return min(_size(sub, arrays) for sub in q.subqueries)
+    if isinstance(q, Q.Phrase):
+        return min(len(arrays.postings(q.fieldname, w).ids) for w in q.words) if q.words else 0
+    if isinstance(q, (Q.AndNot, Q.AndMaybe)):
+        return _size(q.a, arrays)
+    return arrays.size
+
+
+def _term(arrays: IndexArrays, fieldname: str, text: str, boost: float = 1.0, within=None) -> Matches:
     out = _empty(arrays)
-    _add_term(out, arrays, fieldname, text, boost)
+    _add_term(out, arrays, fieldname, text, boost, within)
     return out
 
 
-def _add_term(out: Matches, arrays: IndexArrays, fieldname: str, text: str, boost: float = 1.0) -> None:
+# below this many postings a term is added whole: picking those inside ``within`` costs more
+WITHIN_FROM = 2048
+
+
+def _add_term(out: Matches, arrays: IndexArrays, fieldname: str, text: str, boost: float = 1.0, within=None) -> None:
     postings = arrays.postings(fieldname, text)
-    if not len(postings.ids):
+    ids, weights = postings.ids, postings.weights
+    if within is not None and len(ids) >= WITHIN_FROM:
+        inside = within[ids]
+        ids, weights = ids[inside], weights[inside]
+    if not len(ids):
         return
-    scores = _scores(arrays, fieldname, text, postings.ids, postings.weights)
+    scores = _scores(arrays, fieldname, text, ids, weights)
     if boost != 1.0:
         scores = scores * np.float32(boost)
-    out.mask[postings.ids] = True
-    out.scores[postings.ids] += scores
+    out.mask[ids] = True
+    out.scores[ids] += scores
 
 
 def _scores(arrays: IndexArrays, fieldname: str, text: str, ids: np.ndarray, weights: np.ndarray) -> np.ndarray:
