@@ -164,3 +164,20 @@ def test_marks_typed_choose_among_corrections_on_generated_documents(big_engine)
     assert search(big_engine, "công đoàng").corrected == "công đoàn"
     assert search(big_engine, "cong doaan").corrected == "cong doan"
     assert search(big_engine, "bảo hiễm").suggestion == "bảo hiểm"
+
+
+def test_accented_forms_from_the_dictionary_are_those_the_index_gives(big_engine):
+    """The speller lists each folded syllable's accented spellings when it is built; they and their
+    counts must be what reading the index for every possible spelling finds (the other version's path)."""
+    from dataclasses import replace
+
+    speller = speller_for(big_engine.arrays())
+    assert speller.accented
+    compared = 0
+    for folded in ["doan", "cong", "hoi", "nghi", "quyet", "lao", "dong", "tinh", "huong", "dan", "bao", "hiem"]:
+        from_dictionary = speller.forms(folded)
+        read = replace(speller, memo={}, accented=None).forms(folded)
+        assert sorted(from_dictionary) == sorted(read), folded
+        assert [n for _f, n in from_dictionary] == sorted((n for _f, n in read), reverse=True)
+        compared += len(read)
+    assert compared > 20

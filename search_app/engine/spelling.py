@@ -23,7 +23,7 @@ import re
 import threading
 import unicodedata
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import product
 
@@ -224,8 +224,9 @@ class Speller:
 
     ``symspell`` holds folded syllables and compounds (without their spaces: "congdoan") and the
     abbreviations, each with its document frequency; ``joined`` says which syllables a joined
-    compound stands for. Frequencies of other words, and of accented forms, are read from the
-    index when asked, through the arrays of the calling thread (``use``), and remembered.
+    compound stands for; ``accented`` the accented syllables of the index by folded syllable, with
+    their document frequencies. Frequencies of other words are read from the index when asked,
+    through the arrays of the calling thread (``use``), and remembered.
     """
 
     symspell: SymSpell
@@ -235,6 +236,8 @@ class Speller:
     arrays: IndexArrays | None = None
     memo: dict = field(default_factory=dict)  # per index version: frequencies read, accented forms found
     _memos: OrderedDict = field(default_factory=OrderedDict)
+    accented: dict[str, list[tuple[str, int]]] | None = None
+    version: tuple | None = None  # the index version the dictionary was read from
 
     def use(self, arrays: IndexArrays) -> Speller:
         """This speller reading the index through ``arrays`` (the calling thread's searcher)."""
@@ -243,7 +246,9 @@ class Speller:
             memo = self._memos.setdefault(arrays.version, {})
             while len(self._memos) > VERSIONS_KEPT:
                 self._memos.popitem(last=False)
-        return Speller(self.symspell, self.joined, self.size, self.min_df, arrays, memo, self._memos)
+        # another version's accented forms would give that version's frequencies: read them instead
+        accented = self.accented if arrays.version == self.version else None
+        return replace(self, arrays=arrays, memo=memo, accented=accented)
 
     def doc_frequency(self, text: str, exact: bool = False) -> int:
         """Documents holding ``text`` in a body or a title (the larger count), folded or ``exact``."""
@@ -269,7 +274,11 @@ class Speller:
         key = ("forms", folded)
         found = self.memo.get(key)
         if found is None:
-            found = [(f, n) for f in accented_forms(folded) if (n := self.doc_frequency(f, exact=True))]
+            if self.accented is not None:
+                possible = set(accented_forms(folded))
+                found = [(f, n) for f, n in self.accented.get(folded, ()) if f in possible]
+            else:
+                found = [(f, n) for f in accented_forms(folded) if (n := self.doc_frequency(f, exact=True))]
             found.sort(key=lambda p: -p[1])
             self.memo[key] = found
         return found
@@ -306,10 +315,19 @@ class Speller:
 
 
 def build_speller(arrays: IndexArrays) -> Speller:
-    """Read the folded vocabulary of every segment and index it for SymSpell."""
+    """Read the folded vocabulary of every segment and index it for SymSpell, and the accented
+    syllables by their folded form."""
     syllables: dict[str, int] = {}
     compounds: dict[str, int] = {}
+    exact: dict[str, dict[str, int]] = {fieldname: {} for fieldname in EXACT_FIELDS}
     for leaf, _offset in arrays.leaves:
+        for fieldname, counts in exact.items():
+            if fieldname not in leaf.schema:
+                continue
+            for text, info in leaf.iter_field(fieldname):
+                term = text.decode("utf-8") if isinstance(text, bytes) else text
+                if "_" not in term and len(term) <= MAX_WORD_CHARS and term.isalpha():
+                    counts[term] = counts.get(term, 0) + info.doc_frequency()
         seen: dict[str, int] = {}
         for fieldname in FOLDED_FIELDS:
             if fieldname not in leaf.schema:
@@ -342,7 +360,14 @@ def build_speller(arrays: IndexArrays) -> Speller:
     for folded_abbr in abbreviations():
         if folded_abbr.isalpha() and folded_abbr not in symspell.words:
             symspell.create_dictionary_entry(folded_abbr, max(syllables.get(folded_abbr, 0), 1))
-    return Speller(symspell, joined, size, min_df)
+    accented: dict[str, list[tuple[str, int]]] = {}
+    # as ``Speller.doc_frequency`` counts: the larger of the body's and the title's
+    for term in {t for counts in exact.values() for t in counts}:
+        n = max(counts.get(term, 0) for counts in exact.values())
+        accented.setdefault(fold_accents(term), []).append((term, n))
+    for forms in accented.values():
+        forms.sort(key=lambda p: (-p[1], p[0]))
+    return Speller(symspell, joined, size, min_df, accented=accented, version=arrays.version)
 
 
 _spellers: OrderedDict = OrderedDict()
