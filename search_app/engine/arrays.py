@@ -125,20 +125,25 @@ class IndexArrays:
 
     def _postings(self, fieldname: str, text: str) -> Postings:
         key = self._term_key(fieldname, text)
-        parts = []
+        parts: list[tuple[np.ndarray, np.ndarray, int]] = []  # ids, weights, offset to add
         for (leaf, offset), packed in zip(self.leaves, self._packs(), strict=True):
             if packed is None:
-                parts.append(self._leaf_postings(leaf, offset, fieldname, text))
+                read = self._leaf_postings(leaf, offset, fieldname, text)
+                parts.append((read.ids, read.weights, 0))
                 continue
             n = packed.find_key(key) if key is not None else None
             if n is not None:
-                ids, weights = packed.postings(n)
-                parts.append(Postings(np.add(ids, offset, dtype=np.int64), weights))
-        if len(parts) == 1:
-            return parts[0]
-        if not parts:
-            return Postings(np.empty(0, np.int64), np.empty(0, np.float32))
-        return Postings(np.concatenate([p.ids for p in parts]), np.concatenate([p.weights for p in parts]))
+                parts.append((*packed.postings(n), offset))
+        # one array for all segments, filled in place: no array per segment, no concatenation
+        ids = np.empty(sum(len(p[0]) for p in parts), dtype=np.int64)
+        weights = np.empty(len(ids), dtype=np.float32)
+        at = 0
+        for part_ids, part_weights, offset in parts:
+            end = at + len(part_ids)
+            np.add(part_ids, np.int64(offset), out=ids[at:end])
+            weights[at:end] = part_weights
+            at = end
+        return Postings(ids, weights)
 
     def doc_frequency(self, fieldname: str, text: str) -> int:
         """How many documents a term was written in, deleted ones included, as Whoosh counts for idf."""
