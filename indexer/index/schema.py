@@ -24,7 +24,8 @@ class VietnameseText(fields.TEXT):
             return
         boost = self.format.field_boost
         sequences = getattr(self.analyzer, "sequences", frozenset())
-        for term, positions in term_positions(value.words, self.analyzer.fold, sequences).items():
+        starts = value.sequence_starts(sequences)  # shared by the exact and the folded field
+        for term, positions in term_positions(value.words, self.analyzer.fold, starts=starts).items():
             count = len(positions)
             yield term.encode("utf-8"), count, count * boost, encode_positions(positions)
 

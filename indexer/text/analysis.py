@@ -229,7 +229,15 @@ class SegmentedText(str):
         words = tuple(words)
         obj = super().__new__(cls, " ".join("_".join(w) for w in words))
         obj.words = words
+        obj._starts = {}
         return obj
+
+    def sequence_starts(self, sequences: frozenset[Word]) -> dict[int, list[int]]:
+        """``sequence_starts`` of the words, worked out once for the exact and the folded field."""
+        found = self._starts.get(sequences)
+        if found is None:
+            found = self._starts[sequences] = sequence_starts(self.words, sequences)
+        return found
 
     def __reduce__(self):
         return (SegmentedText, (self.words,))
@@ -280,10 +288,14 @@ def sequence_starts(words, sequences: frozenset[Word]) -> dict[int, list[int]]:
     return found
 
 
-def term_positions(words, fold: bool, sequences: frozenset[Word] = frozenset()) -> dict[str, list[int]]:
-    """Every term of the words and its positions: what the analyzers yield, without tokens."""
+def term_positions(words, fold: bool, sequences: frozenset[Word] = frozenset(), starts=None) -> dict[str, list[int]]:
+    """Every term of the words and its positions: what the analyzers yield, without tokens.
+
+    ``starts``: ``sequence_starts(words, sequences)`` if the caller has it already.
+    """
     positions: dict[str, list[int]] = {}
-    starts = sequence_starts(words, sequences)
+    if starts is None:
+        starts = sequence_starts(words, sequences)
     flat: list[str] = []
     pos = 0
     for word in words:
@@ -338,14 +350,16 @@ class _VietnameseAnalyzer(Composable):
         **kwargs,
     ):
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        sequences = getattr(self, "sequences", frozenset())
         if isinstance(value, SegmentedText):
             spans = None
             words = value.words
+            starts = value.sequence_starts(sequences)
         else:
             spans = segment(normalise(value))
             words = [tuple(s.lower() for s in sp.syllables) for sp in spans]
-        starts = sequence_starts(words, getattr(self, "sequences", frozenset()))
-        flat = [s for word in words for s in word_terms(word, self.fold)[0]]
+            starts = sequence_starts(words, sequences)
+        flat = [s for word in words for s in word_terms(word, self.fold)[0]] if starts else []
         pos = start_pos
         for index, word in enumerate(words):
             syllables, compound = word_terms(word, self.fold)
