@@ -229,14 +229,14 @@ class SegmentedText(str):
         words = tuple(words)
         obj = super().__new__(cls, " ".join("_".join(w) for w in words))
         obj.words = words
-        obj._starts = {}
+        obj.found_starts = {}  # sequences -> sequence_starts of the words
         return obj
 
     def sequence_starts(self, sequences: frozenset[Word]) -> dict[int, list[int]]:
         """``sequence_starts`` of the words, worked out once for the exact and the folded field."""
-        found = self._starts.get(sequences)
+        found = self.found_starts.get(sequences)
         if found is None:
-            found = self._starts[sequences] = sequence_starts(self.words, sequences)
+            found = self.found_starts[sequences] = sequence_starts(self.words, sequences)
         return found
 
     def __reduce__(self):
