@@ -27,12 +27,13 @@ from __future__ import annotations
 import pickle
 from array import array
 from collections.abc import Callable
-from itertools import chain
+from itertools import accumulate, chain, repeat
 from pathlib import Path
 
 import numpy as np
 import whoosh
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.formats import Format, tokens
 from whoosh.index import TOC
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.system import _INT_SIZE, pack_uint
@@ -246,6 +247,11 @@ def date_values(leaf, fieldname: str = "date", fast: bool = True) -> np.ndarray:
     return np.array([reader[n] for n in range(count)] if count else [], dtype=np.uint64)
 
 
+def index_segments(ix) -> list:
+    """The segments of an index's latest commit."""
+    return ix._segments()
+
+
 def commit_time(folder, generation: int) -> float | None:
     """When the commit ``generation`` of the index in ``folder`` was made (its table of contents)."""
     try:
@@ -261,67 +267,159 @@ def deleted_docs(leaf) -> np.ndarray:
 # --- writing ------------------------------------------------------------------------------
 
 
+class CountsOnly(Format):
+    """A text field's format whose positions live in the packed file only, not in Whoosh's postings.
+
+    Whoosh keeps each posting's document and weight (the term's count times the field's boost)
+    and no value, so a posting costs Whoosh no pickled position list to write, store or read.
+    The positions reach the writer's pool as lists (``word_values`` and the schema's shortcut both
+    give them) and go to the segment's packed file (``indexer.index.packed``), which our
+    evaluator reads. Whoosh's own phrase matchers refuse such a field (it ``supports`` no
+    positions); an index with Whoosh's ``Positions`` instead keeps them in both places.
+    """
+
+    posting_size = 0
+    __inittypes__ = dict(field_boost=float)
+
+    def __init__(self, field_boost: float = 1.0, **options):
+        self.field_boost = field_boost
+        self.options = options
+
+    def word_values(self, value, analyzer, **kwargs):
+        fb = self.field_boost
+        found: dict[str, list[int]] = {}
+        kwargs["positions"] = True
+        for t in tokens(value, analyzer, kwargs):
+            found.setdefault(t.text, []).append(t.pos)
+        return ((w, len(p), len(p) * fb, p) for w, p in found.items())
+
+    def encode(self, positions):
+        return b""
+
+    def decode_weight(self, valuestring):
+        return self.field_boost
+
+
+def keeps_positions(format_) -> bool:
+    """Whether a field's format has positions, in Whoosh's postings or (``CountsOnly``) beside them."""
+    return format_ is not None and (isinstance(format_, CountsOnly) or format_.supports("positions"))
+
+
 class TermPool:
     """The postings of a segment being written, grouped by term as they arrive.
 
     Whoosh's pool keeps one tuple per posting, sorts them all at commit and spills sorted
     runs to disk past its memory limit, to merge them back one posting at a time. Postings of
     one term arrive in document order, so grouping them per term leaves only the distinct terms
-    to sort, and compact arrays take about a third of the memory. There is no spilling: a
-    writer whose pool is ``full`` should finish its segment and start another.
+    to sort, and compact arrays take a fraction of the memory: a posting of a field with
+    positions (``positional``) is its document, weight, count and positions, in four arrays;
+    Whoosh's encoded value is made only when Whoosh writes the segment, for the fields whose
+    format stores it (``encoded``). There is no spilling: a writer whose pool is ``full`` should
+    finish its segment and start another.
     """
 
-    def __init__(self, limitmb: int):
+    def __init__(self, limitmb: int, positional: frozenset = frozenset(), encoded: frozenset = frozenset()):
         self.limit = limitmb * 1024 * 1024
+        self.positional = positional
+        self.encoded = encoded
         self.fieldnames: set[str] = set()
         self.merged = False  # set when segments are merged in: their postings may come out of order
-        self._terms: dict[tuple[str, bytes], tuple[array, array, list]] = {}
-        self._count = 0
+        self._terms: dict[tuple[str, bytes], tuple[array, array, list | tuple[array, array]]] = {}
+        self._count = self._positions = 0
 
     @property
     def size(self) -> int:
-        """About how many bytes the pool holds: arrays, position bytes, per-term overhead."""
-        return self._count * 80 + len(self._terms) * 250
+        """About how many bytes the pool holds: arrays (with their spare room), per-term objects."""
+        return self._count * 24 + self._positions * 5 + len(self._terms) * 420
 
     @property
     def full(self) -> bool:
         return self.size > self.limit
 
-    def add(self, item) -> None:
-        fieldname, term, docnum, weight, value = item
+    def _postings(self, fieldname: str, term: bytes):
         postings = self._terms.get((fieldname, term))
         if postings is None:
-            postings = self._terms[fieldname, term] = (array("I"), array("d"), [])
+            kept = (array("I"), array("I")) if fieldname in self.positional else []
+            postings = self._terms[fieldname, term] = (array("I"), array("d"), kept)
             self.fieldnames.add(fieldname)
+        return postings
+
+    def add(self, item) -> None:
+        fieldname, term, docnum, weight, value = item
+        postings = self._terms.get((fieldname, term)) or self._postings(fieldname, term)
         postings[0].append(docnum)
         postings[1].append(weight)
-        postings[2].append(value)
+        kept = postings[2]
+        if type(kept) is list:
+            kept.append(value)
+        else:
+            if type(value) is bytes:  # Whoosh's encoding (a segment merged in through Whoosh)
+                value = list(accumulate(_decode_one(value)))
+            kept[0].append(len(value))
+            kept[1].extend(value)
+            self._positions += len(value)
         self._count += 1
 
-    def iter_postings(self):
-        for key in sorted(self._terms):
-            fieldname, term = key
-            ids, weights, values = self._terms[key]
-            rows = zip(ids, weights, values, strict=True)
-            if self.merged:
-                rows = sorted(rows, key=lambda row: row[0])
-            for docnum, weight, value in rows:
-                yield fieldname, term, docnum, weight, value
+    def extend(self, fieldname: str, term: bytes, ids, weights, counts, flat) -> None:
+        """Many postings of one term at once (arrays), after any the pool already holds."""
+        postings = self._postings(fieldname, term)
+        postings[0].frombytes(np.asarray(ids, dtype=np.uint32).tobytes())
+        postings[1].frombytes(np.asarray(weights, dtype=np.float64).tobytes())
+        kept = postings[2]
+        kept[0].frombytes(np.asarray(counts, dtype=np.uint32).tobytes())
+        kept[1].frombytes(np.asarray(flat, dtype=np.uint32).tobytes())
+        self._count += len(ids)
+        self._positions += len(flat)
 
-    def sorted_terms(self):
-        """Each term in key order, its postings in document order: (fieldname, term, ids, weights, values)."""
+    def _sorted(self):
+        """Each term in key order as (key, ids, weights, order, kept); ``order`` sorts merged postings."""
         for key in sorted(self._terms):
-            ids, weights, values = self._terms[key]
+            ids, weights, kept = self._terms[key]
             ids = np.frombuffer(ids, dtype=np.uint32)
             weights = np.frombuffer(weights, dtype=np.float64)
-            if self.merged:
+            order = None
+            if self.merged and len(ids) > 1 and not (ids[1:] > ids[:-1]).all():
                 order = np.argsort(ids, kind="stable")
-                ids, weights, values = ids[order], weights[order], [values[n] for n in order]
-            yield key[0], key[1], ids, weights, values
+                ids, weights = ids[order], weights[order]
+            yield key, ids, weights, order, kept
+
+    def sorted_terms(self):
+        """Each term in key order, its postings in document order: (fieldname, term, ids, weights, positions).
+
+        ``positions`` is (count per posting, flat positions) for a positional field, else None.
+        """
+        for (fieldname, term), ids, weights, order, kept in self._sorted():
+            yield fieldname, term, ids, weights, _kept_positions(kept, order)
+
+    def iter_postings(self):
+        """Every posting as Whoosh's writer takes them: by term, then document, values encoded."""
+        for (fieldname, term), ids, weights, order, kept in self._sorted():
+            if type(kept) is list:
+                values = kept if order is None else [kept[n] for n in order]
+            elif fieldname in self.encoded:
+                counts, flat = _kept_positions(kept, order)
+                ends, flat = np.cumsum(counts).tolist(), flat.tolist()
+                values = [encode_positions(flat[e - c : e]) for c, e in zip(counts.tolist(), ends, strict=True)]
+            else:
+                values = repeat(b"", len(ids))
+            for docnum, weight, value in zip(ids.tolist(), weights.tolist(), values, strict=True):
+                yield fieldname, term, docnum, weight, value
 
     def cleanup(self) -> None:
         self._terms.clear()
-        self._count = 0
+        self._count = self._positions = 0
+
+
+def _kept_positions(kept, order):
+    """A pool term's positions as (count per posting, flat), in document order; None for a field without."""
+    if type(kept) is list:
+        return None
+    counts, flat = np.frombuffer(kept[0], dtype=np.uint32), np.frombuffer(kept[1], dtype=np.uint32)
+    if order is None:
+        return counts, flat
+    starts = (np.cumsum(counts, dtype=np.int64) - counts)[order]
+    counts = counts[order]
+    return counts, flat[ranges(starts, counts.astype(np.int64))]
 
 
 class _SegmentLengths:
@@ -354,7 +452,10 @@ class FastSegmentWriter(SegmentWriter):
     ``mergetype`` is the merge policy of every commit (Whoosh's public ``writer.mergetype``);
     ``after_flush(storage, schema, segment, pool)`` is called once a segment's postings are
     written, with the pool still holding them; ``before_commit(storage, schema, segments)`` with
-    the segments a commit is about to name, before the table of contents naming them is written.
+    the segments a commit is about to name, before the table of contents naming them is written;
+    ``merged_terms(reader, fieldname)``, when a segment is merged in, gives a positional field's
+    terms as ``(term, ids, weights, counts, flat)`` (deleted documents too), or None to read the
+    field through Whoosh, a posting at a time.
     """
 
     def __init__(
@@ -364,13 +465,18 @@ class FastSegmentWriter(SegmentWriter):
         mergetype: Callable | None = None,
         after_flush: Callable | None = None,
         before_commit: Callable | None = None,
+        merged_terms: Callable | None = None,
         **kwargs,
     ):
         super().__init__(ix, limitmb=limitmb, **kwargs)
-        self.pool = TermPool(limitmb)
+        schema = self.schema
+        positional = frozenset(n for n in schema.names() if keeps_positions(schema[n].format))
+        encoded = frozenset(n for n in positional if schema[n].format.supports("positions"))
+        self.pool = TermPool(limitmb, positional, encoded)
         self.mergetype = mergetype
         self.after_flush = after_flush
         self.before_commit = before_commit
+        self.merged_terms = merged_terms
 
     @property
     def has_documents(self) -> bool:
@@ -380,6 +486,44 @@ class FastSegmentWriter(SegmentWriter):
     def add_reader(self, reader):
         self.pool.merged = True
         super().add_reader(reader)
+
+    def add_postings_to_pool(self, reader, startdoc, docmap):
+        live = None  # the new number of each of the reader's documents, -1 for a deleted one
+        for fieldname in sorted(set(reader.indexed_field_names()) & set(self.schema.names())):
+            terms = None
+            if fieldname in self.pool.positional and self.merged_terms is not None:
+                terms = self.merged_terms(reader, fieldname)
+            if terms is None:
+                self._add_field_postings(reader, fieldname, startdoc, docmap)
+                continue
+            if live is None:
+                live = np.full(reader.doc_count_all(), -1, dtype=np.int64)
+                if docmap is None:
+                    live[:] = np.arange(startdoc, startdoc + len(live))
+                else:
+                    live[np.fromiter(docmap.keys(), np.int64, len(docmap))] = np.fromiter(
+                        docmap.values(), np.int64, len(docmap)
+                    )
+            for term, ids, weights, counts, flat in terms:
+                new = live[ids]
+                kept = new >= 0
+                if not kept.any():
+                    continue
+                if not kept.all():
+                    flat = flat[np.repeat(kept, counts)]
+                    weights, counts = weights[kept], counts[kept]
+                self.pool.extend(fieldname, term, new[kept], weights, counts, flat)
+
+    def _add_field_postings(self, reader, fieldname, startdoc, docmap):
+        """One field of a merged segment through Whoosh's matchers (live documents only)."""
+        add = self.pool.add
+        for term in reader.lexicon(fieldname):
+            matcher = reader.postings(fieldname, term)
+            while matcher.is_active():
+                docnum = matcher.id()
+                new = docmap[docnum] if docmap is not None else startdoc + docnum
+                add((fieldname, term, new, matcher.weight(), matcher.value()))
+                matcher.next()
 
     def finish_segment(self):
         """Write out what was added as a segment of its own, not yet part of any commit."""

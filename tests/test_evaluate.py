@@ -47,8 +47,15 @@ QUERIES = [
 
 
 @pytest.fixture(scope="module", params=["generated", pytest.param("real", marks=pytest.mark.shared)])
-def index_dir(request):
-    return request.getfixturevalue("big_index" if request.param == "generated" else "real_index")
+def twins(request):
+    """An index as ``tracuu index`` builds it, and its twin keeping positions in Whoosh too (the reference)."""
+    names = ("big_index", "big_reference") if request.param == "generated" else ("real_index", "real_reference")
+    return tuple(request.getfixturevalue(name) for name in names)
+
+
+@pytest.fixture(scope="module")
+def index_dir(twins):
+    return twins[0]
 
 
 @pytest.fixture(scope="module")
@@ -57,14 +64,16 @@ def engine(index_dir):
 
 
 @pytest.fixture(scope="module")
-def searcher(index_dir):
-    with open_index(index_dir).searcher() as s:
+def searcher(twins):
+    """Whoosh's own searcher, over the reference twin (Whoosh's phrase matchers need its positions)."""
+    with open_index(twins[1]).searcher() as s:
         yield s
 
 
 @pytest.fixture(scope="module")
-def arrays(searcher):
-    return ArrayStore().arrays(searcher)
+def arrays(index_dir):
+    with open_index(index_dir).searcher() as s:
+        yield ArrayStore().arrays(s)
 
 
 def test_the_generated_index_has_several_segments_and_deleted_documents(big_index):
@@ -106,8 +115,8 @@ def test_phrases_with_slop_match_as_whoosh(searcher, arrays, words, slop):
 
 
 @pytest.mark.parametrize("text", QUERIES)
-def test_reading_through_whooshs_public_api_gives_the_same_answers(engine, index_dir, text):
-    slow = engine_for(index_dir, fast_reads=False)
+def test_reading_through_whooshs_public_api_gives_the_same_answers(engine, twins, text):
+    slow = engine_for(twins[1], fast_reads=False)  # positions from Whoosh's postings: the reference twin
     fast_result = engine.search(SearchRequest(q=text, per_page=20))
     slow_result = slow.search(SearchRequest(q=text, per_page=20))
     assert slow_result.total == fast_result.total

@@ -1,11 +1,12 @@
 """Packed postings files: written with every segment, read in place, the same answers as Whoosh's.
 
 Each segment a commit names gets a ``.tpk`` file beside Whoosh's, which the server maps instead
-of decoding Whoosh's blocks. These tests hold it to Whoosh's own reading, term by term and
-position by position, on an index in several segments with deletions; check that searches
-answer the same with and without the files; that an index without them (written before them)
-still answers and gets them at its next commit; that a merge leaves no stale file and a damaged
-one is refused rather than misread.
+of decoding Whoosh's blocks; it alone holds the text fields' positions. These tests hold it to
+Whoosh's own reading, term by term and position by position, of a twin index keeping the
+positions in Whoosh too (same documents, several segments with deletions); check that searches
+answer as the twin read through Whoosh does; that an index of that older layout without packed
+files still answers and gets them at its next commit; that a merge carries positions over and
+leaves no stale file; and that a damaged file is refused rather than misread, and rebuilt.
 """
 
 from __future__ import annotations
@@ -36,24 +37,30 @@ def test_every_segment_of_a_build_has_its_packed_file(big_index):
     assert len(files) == 4
 
 
-def test_packed_postings_and_positions_are_whooshs_for_every_term(big_index):
+def test_packed_postings_and_positions_are_whooshs_for_every_term(big_index, big_reference):
     checked = positional = 0
-    with open_index(big_index).searcher() as searcher:
-        for leaf in _leaves(searcher):
+    with open_index(big_index).searcher() as ours, open_index(big_reference).searcher() as searcher:
+        assert ours.schema["body_folded"].format.supports("positions") is False  # Whoosh keeps none
+        for leaf, twin in zip(_leaves(ours), _leaves(searcher), strict=True):
             packed = PackedSegment(packed_path(whoosh_w3.segment_folder(leaf), leaf.segment()))
-            assert packed.doc_count == leaf.doc_count_all()
+            assert packed.doc_count == leaf.doc_count_all() == twin.doc_count_all()
             assert packed.terms == sum(1 for _ in leaf.all_terms())
             deleted = whoosh_w3.deleted_docs(leaf)
-            for fieldname, term in leaf.all_terms():
+            for fieldname, term in twin.all_terms():
+                if fieldname in ("added", "changed", "source"):  # when and from where each twin was built
+                    continue
                 n = packed.find(fieldname, term)
                 assert n is not None, (fieldname, term)
                 with_positions = searcher.schema[fieldname].format.supports("positions")
                 # Whoosh's public matcher: the live documents only (the engine masks deleted ones)
-                ids, weights, values = whoosh_w3.read_postings(leaf, fieldname, term, with_positions, fast=False)
+                ids, weights, values = whoosh_w3.read_postings(twin, fieldname, term, with_positions, fast=False)
                 ours_ids, ours_weights = packed.postings(n)
                 live = ~np.isin(ours_ids, deleted)
                 assert ours_ids[live].tolist() == ids.tolist()
                 assert ours_weights[live].tolist() == pytest.approx(weights.tolist())
+                # and Whoosh's own copy in our index: the same documents and weights, no positions
+                mine = whoosh_w3.read_postings(leaf, fieldname, term, fast=False)
+                assert mine[0].tolist() == ids.tolist() and mine[1].tolist() == pytest.approx(weights.tolist())
                 checked += 1
                 if with_positions and len(ids) and checked % 5 == 0:
                     counts, flat = whoosh_w3.decode_positions(values)
@@ -72,9 +79,9 @@ def test_packed_postings_and_positions_are_whooshs_for_every_term(big_index):
 
 
 @pytest.mark.parametrize("text", QUERIES)
-def test_searches_answer_the_same_with_and_without_the_packed_files(big_index, text):
+def test_searches_answer_as_the_twin_read_through_whoosh_does(big_index, big_reference, text):
     packed = engine_for(big_index)
-    unpacked = engine_for(big_index, packed_reads=False)
+    unpacked = engine_for(big_reference, packed_reads=False)
     for request in (
         SearchRequest(q=text, per_page=20),
         SearchRequest(q=text, per_page=20, sort="newest", years=("2020",)),
@@ -83,6 +90,11 @@ def test_searches_answer_the_same_with_and_without_the_packed_files(big_index, t
         assert ours.total == theirs.total
         assert [(h.id, h.score) for h in ours.hits] == [(h.id, h.score) for h in theirs.hits]
         assert ours.facets == theirs.facets
+
+
+def _older(folder, index_dir):
+    """Build ``index_dir`` in the layout keeping positions in Whoosh (as indexes did before packed files)."""
+    return build_index([folder], index_dir, whoosh_positions=True)
 
 
 def _corpus(folder, names, body="Tổ chức Tháng Công nhân năm 2024 tại công đoàn cơ sở"):
@@ -98,7 +110,7 @@ def _corpus(folder, names, body="Tổ chức Tháng Công nhân năm 2024 tại 
 def test_an_index_without_packed_files_answers_the_same_and_gets_them_at_its_next_commit(tmp_path):
     folder, index_dir = tmp_path / "corpus", tmp_path / "index"
     _corpus(folder, range(6))
-    build_index([folder], index_dir)
+    _older(folder, index_dir)
     before = engine_for(index_dir).search(SearchRequest(q="thang cong nhan"))
     for path in current_generation(index_dir).glob(f"*{EXTENSION}"):
         path.unlink()  # as an index written before packed files existed
@@ -107,7 +119,7 @@ def test_an_index_without_packed_files_answers_the_same_and_gets_them_at_its_nex
     answer = old.search(SearchRequest(q="thang cong nhan"))
     assert [(h.id, h.score) for h in answer.hits] == [(h.id, h.score) for h in before.hits]
     _corpus(folder, [6])
-    build_index([folder], index_dir)
+    _older(folder, index_dir)
     fresh = engine_for(index_dir)
     assert fresh.arrays_store.unpacked_segments(fresh.searcher()) == 0
     assert fresh.search(SearchRequest(q="thang cong nhan")).total == 7
@@ -128,10 +140,10 @@ def test_a_merge_leaves_no_packed_file_of_the_segments_it_merged(tmp_path):
     assert engine_for(index_dir).search(SearchRequest(q="kế hoạch số 3")).hits[0].id == "kh-3"
 
 
-def test_a_damaged_packed_file_is_refused_and_whooshs_postings_are_read(tmp_path, caplog):
+def test_a_damaged_packed_file_of_the_older_layout_is_refused_and_whooshs_postings_are_read(tmp_path, caplog):
     folder, index_dir = tmp_path / "corpus", tmp_path / "index"
     _corpus(folder, range(4))
-    build_index([folder], index_dir)
+    _older(folder, index_dir)
     expected = engine_for(index_dir, packed_reads=False).search(SearchRequest(q="cong doan co so"))
     (path,) = current_generation(index_dir).glob(f"*{EXTENSION}")
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
@@ -146,13 +158,13 @@ def test_a_damaged_packed_file_is_refused_and_whooshs_postings_are_read(tmp_path
 def test_an_upgraded_segment_with_deleted_documents_counts_them_as_whoosh_does(tmp_path):
     folder, index_dir = tmp_path / "corpus", tmp_path / "index"
     _corpus(folder, range(6))
-    build_index([folder], index_dir)
+    _older(folder, index_dir)
     _corpus(folder, [1, 2], body="Hội nghị tổng kết công tác công đoàn cơ sở")  # replaced: deleted in the first segment
-    build_index([folder], index_dir)
+    _older(folder, index_dir)
     for path in current_generation(index_dir).glob(f"*{EXTENSION}"):
         path.unlink()
     _corpus(folder, [6])
-    build_index([folder], index_dir)  # its commit writes the missing files, read back from Whoosh
+    _older(folder, index_dir)  # its commit writes the missing files, read back from Whoosh
     with open_index(index_dir).searcher() as searcher:
         leaves = _leaves(searcher)
         assert any(leaf.has_deletions() for leaf in leaves)
@@ -171,9 +183,9 @@ def test_an_upgraded_segment_with_deleted_documents_counts_them_as_whoosh_does(t
 def test_a_phrase_over_segments_with_and_without_packed_files_answers_as_whoosh(tmp_path, refused):
     folder, index_dir = tmp_path / "corpus", tmp_path / "index"
     _corpus(folder, range(4))
-    build_index([folder], index_dir)
+    _older(folder, index_dir)
     _corpus(folder, range(4, 8))
-    build_index([folder], index_dir)
+    _older(folder, index_dir)
     with open_index(index_dir).searcher() as searcher:
         leaves = _leaves(searcher)
         assert len(leaves) == 2
@@ -185,3 +197,32 @@ def test_a_phrase_over_segments_with_and_without_packed_files_answers_as_whoosh(
         theirs = engine_for(index_dir, packed_reads=False).search(SearchRequest(q=text))
         assert ours.total == theirs.total == 8
         assert [(h.id, h.score) for h in ours.hits] == [(h.id, h.score) for h in theirs.hits]
+
+
+def test_a_damaged_packed_file_loses_no_document_and_the_next_build_rebuilds_the_index(tmp_path, caplog):
+    folder, index_dir = tmp_path / "corpus", tmp_path / "index"
+    _corpus(folder, range(4))
+    build_index([folder], index_dir)
+    (path,) = current_generation(index_dir).glob(f"*{EXTENSION}")
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    engine = engine_for(index_dir)
+    assert engine.search(SearchRequest(q="thang cong nhan")).total == 4  # words: from Whoosh's postings
+    assert engine.search(SearchRequest(q='"tháng công nhân"')).total == 0  # a phrase needs the lost positions
+    assert "tracuu index --rebuild" in caplog.text
+    damaged = current_generation(index_dir)
+    report = build_index([folder], index_dir)  # no change to the sources: the index is rebuilt all the same
+    assert report.added == 4 and current_generation(index_dir) != damaged
+    assert engine_for(index_dir).search(SearchRequest(q='"tháng công nhân"')).total == 4
+
+
+def test_a_merge_carries_the_positions_over_from_the_packed_files(tmp_path):
+    folder, index_dir = tmp_path / "corpus", tmp_path / "index"
+    for n in range(6):  # one small commit each: the merge policy merges them past four
+        _corpus(folder, [n], body=f"Hội nghị công đoàn cơ sở lần {n}, tổng kết Tháng Công nhân")
+        build_index([folder], index_dir)
+    with open_index(index_dir).searcher() as searcher:
+        assert len(_leaves(searcher)) < 6
+    engine = engine_for(index_dir)
+    assert engine.search(SearchRequest(q='"tháng công nhân"')).total == 6
+    assert engine.search(SearchRequest(q='"hội nghị công đoàn"')).total == 6
+    assert engine.search(SearchRequest(q='"công nhân tháng"')).total == 0

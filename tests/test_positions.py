@@ -35,7 +35,15 @@ TOGETHER = ["to chuc hoat dong", "tổ chức hoạt động", "nâng cao chất
 
 
 @pytest.fixture(scope="module")
-def searcher(big_index):
+def searcher(big_reference):
+    """Whoosh's own searcher over the twin keeping positions in Whoosh's postings (the reference)."""
+    with open_index(big_reference).searcher() as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def ours(big_index):
+    """The searcher our evaluator reads, over the index as ``tracuu index`` builds it (same documents)."""
     with open_index(big_index).searcher() as s:
         yield s
 
@@ -86,8 +94,8 @@ def test_values_of_every_shape_pickle_writes_are_packed_and_decoded():
 
 
 @pytest.mark.parametrize("text", TOGETHER)
-def test_the_bonus_in_the_rescored_documents_is_whooshs(searcher, text):
-    arrays = ArrayStore().arrays(searcher)
+def test_the_bonus_in_the_rescored_documents_is_whooshs(searcher, ours, text):
+    arrays = ArrayStore().arrays(ours)
     parsed = parse(text)
     main = evaluate(build_query(parsed, expand_prefix=arrays.prefix_expander(), phrase_bonus=False), arrays)
     matched = main.mask & arrays.live
@@ -113,8 +121,8 @@ def test_the_bonus_in_the_rescored_documents_is_whooshs(searcher, text):
         ("body_folded", ["lao", "lao"], 5),
     ],
 )
-def test_phrases_checked_within_some_documents_match_as_whoosh(searcher, fieldname, words, slop):
-    arrays = ArrayStore().arrays(searcher)
+def test_phrases_checked_within_some_documents_match_as_whoosh(searcher, ours, fieldname, words, slop):
+    arrays = ArrayStore().arrays(ours)
     q = Q.Phrase(fieldname, words, slop=slop)
     theirs = {hit.docnum: hit.score for hit in searcher.search(q, limit=None)}
     holding = np.flatnonzero(evaluate(Q.And([Q.Term(fieldname, w) for w in words]), arrays).mask & arrays.live)
@@ -146,9 +154,9 @@ def test_a_search_decodes_positions_of_the_rescored_documents_only(big_index, te
     assert decoded < every / 3
 
 
-def test_a_phrase_decodes_positions_only_in_the_documents_it_is_checked_in(searcher):
+def test_a_phrase_decodes_positions_only_in_the_documents_it_is_checked_in(ours):
     store = ArrayStore()
-    arrays = store.arrays(searcher)
+    arrays = store.arrays(ours)
     words = ["nguoi", "lao", "dong"]
     holding = np.flatnonzero(evaluate(Q.And([Q.Term("body_folded", w) for w in words]), arrays).mask)
     within = np.zeros(arrays.size, dtype=bool)

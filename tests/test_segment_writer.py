@@ -16,7 +16,8 @@ from generated import generated_records
 
 def _segment_files(folder, writer_class, documents) -> dict[str, bytes]:
     folder.mkdir()
-    ix = whoosh_index.create_in(str(folder), build_schema())
+    # the layout keeping positions in Whoosh too: Whoosh's own writer takes nothing else
+    ix = whoosh_index.create_in(str(folder), build_schema(whoosh_positions=True))
     # a first commit of three documents, which the second one merges into its segment
     for batch, merge_all in ((documents[:3], False), (documents[3:], True)):
         writer = writer_class(ix, limitmb=1, compound=False)

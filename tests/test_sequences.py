@@ -35,10 +35,11 @@ def test_a_meaning_is_one_term_where_written_and_pyvi_compounds_are_not_counted_
     assert "cong_doan_co_so" not in plain and len(plain["cong_doan"]) < len(starts)
 
 
-def test_every_meaning_finds_exactly_the_documents_its_phrase_finds(big_index):
-    """Whoosh's own phrase matcher against the one-term reading, for every meaning and text field."""
+def test_every_meaning_finds_exactly_the_documents_its_phrase_finds(big_reference):
+    """Whoosh's own phrase matcher against the one-term reading, for every meaning and text field
+    (on the twin keeping positions in Whoosh: its phrase matcher needs them)."""
     compared = 0
-    with open_index(big_index).searcher() as searcher:
+    with open_index(big_reference).searcher() as searcher:
         assert indexed_sequences(searcher.schema) == meaning_sequences()
         forms = {f: _exact_forms(searcher, f) for f in TEXT_FIELDS if f.endswith("_exact")}
         for sequence in sorted(meaning_sequences()):

@@ -32,11 +32,13 @@ import filelock
 from whoosh import index as whoosh_index
 from whoosh.index import Index
 
+from indexer import whoosh_w3
 from indexer.documents.article import Article, ReadError
 from indexer.documents.extract import read_sources
 from indexer.documents.relations import number_key
 from indexer.documents.structure import signer_key
-from indexer.index.schema import build_schema
+from indexer.index.packed import missing_packed, only_packed
+from indexer.index.schema import TEXT_FIELDS, build_schema
 from indexer.index.workers import REPORT_EVERY, segment_writer, shares, write_segments
 from indexer.text.analysis import load_segmenter, presegment
 from indexer.text.normalise import fold_accents
@@ -206,10 +208,10 @@ def _under(path: str, roots: list[Path]) -> bool:
     return any(p == root or root in p.parents for root in roots)
 
 
-def _new_generation(index_dir: Path) -> Path:
+def _new_generation(index_dir: Path, whoosh_positions: bool) -> Path:
     generation = index_dir / f"gen-{time.time_ns()}"
     generation.mkdir(parents=True)
-    whoosh_index.create_in(str(generation), build_schema())
+    whoosh_index.create_in(str(generation), build_schema(whoosh_positions))
     return generation
 
 
@@ -241,6 +243,7 @@ def build_index(
     on_total: Callable[[int], None] | None = None,
     remove_missing: bool = False,
     on_phase: Callable[[str], None] | None = None,
+    whoosh_positions: bool = False,
 ) -> BuildReport:
     """Add new and changed documents of ``sources``, remove those gone from them; commit once.
 
@@ -256,6 +259,8 @@ def build_index(
     "read" then "commit".
     ``workers`` processes (default: one per core) index a large change, each writing a new
     segment whenever its postings pass ``pool_mb`` megabytes.
+    ``whoosh_positions``: an index whose text positions Whoosh keeps too (``build_schema``); an
+    index of the other layout, or of an older schema, is rebuilt.
     """
     sources = list(sources)
     bad = unusable_sources(sources)
@@ -270,7 +275,7 @@ def build_index(
     # the sources are read before the lock is taken: a slow or hostile file never holds up
     # another build or a staff change; the plan is made again if a commit came in between
     _phase(on_phase, "read")
-    plan = _plan(sources, index_dir, rebuild)
+    plan = _plan(sources, index_dir, rebuild, whoosh_positions)
     if on_phase and wait and lock_is_held(index_dir / LOCK):
         on_phase("wait")
     try:
@@ -280,7 +285,7 @@ def build_index(
     try:
         if plan.version != _version(index_dir):
             _phase(on_phase, "read")
-            plan = _plan(sources, index_dir, rebuild)
+            plan = _plan(sources, index_dir, rebuild, whoosh_positions)
         return _apply(plan, index_dir, workers, pool_mb, progress, on_total, started, on_phase)
     finally:
         lock.release()
@@ -346,19 +351,26 @@ class _Plan:
     todo: list[Article]
     gone: list[str]
     report: BuildReport
+    whoosh_positions: bool = False
 
 
-def schema_is_current(generation: Path) -> bool:
-    """False for an index written by an older version of tracuu: it must be rebuilt."""
-    stored = whoosh_index.open_dir(str(generation)).schema
-    return set(stored.names()) == set(build_schema().names())
+def schema_is_current(generation: Path, whoosh_positions: bool = False) -> bool:
+    """False for an index that must be rebuilt: written by an older version of tracuu, in the other
+    layout, or missing a packed file that alone held a segment's positions."""
+    ix = whoosh_index.open_dir(str(generation))
+    stored, wanted = ix.schema, build_schema(whoosh_positions)
+    if set(stored.names()) != set(wanted.names()):
+        return False
+    if any(type(stored[name].format) is not type(wanted[name].format) for name in TEXT_FIELDS):
+        return False
+    return not only_packed(stored) or not missing_packed(generation, whoosh_w3.index_segments(ix))
 
 
-def _plan(sources, index_dir: Path, rebuild: bool) -> _Plan:
+def _plan(sources, index_dir: Path, rebuild: bool, whoosh_positions: bool = False) -> _Plan:
     report = BuildReport()
     version = _version(index_dir)
     previous = version[0]
-    fresh = rebuild or previous is None or not schema_is_current(previous)
+    fresh = rebuild or previous is None or not schema_is_current(previous, whoosh_positions)
     # a rebuild starts a new index, yet keeps when each document was first taken in
     history = _existing(whoosh_index.open_dir(str(previous))) if previous else {}
     existing = {} if fresh else history
@@ -403,12 +415,12 @@ def _plan(sources, index_dir: Path, rebuild: bool) -> _Plan:
         if doc_id not in seen and _under(source, roots) and not _under(source, failed_paths)
     ]
     report.removed = len(gone)
-    return _Plan(version, fresh, previous, existing, roots, todo, gone, report)
+    return _Plan(version, fresh, previous, existing, roots, todo, gone, report, whoosh_positions)
 
 
 def _apply(plan: _Plan, index_dir: Path, workers, pool_mb, progress, on_total, started, on_phase=None) -> BuildReport:
     fresh, previous, existing, todo, report = plan.fresh, plan.previous, plan.existing, plan.todo, plan.report
-    generation = _new_generation(index_dir) if fresh else previous
+    generation = _new_generation(index_dir, plan.whoosh_positions) if fresh else previous
     _remove_stale_generations(index_dir, keep={p.resolve() for p in (generation, previous) if p})
     ix = whoosh_index.open_dir(str(generation))
     if on_total:

@@ -8,10 +8,16 @@ numbers, weights and positions as plain little-endian arrays, which the server m
 page cache is the cache, shared by every process, and a server's own memory does not grow
 with the variety of queries.
 
-The writer makes it from the postings it has just handed Whoosh (``write_from_pool``), a chunk of
-terms at a time in a few numpy calls, whichever way the segment was made (a worker process, a
-merge, a staff edit). An index written before these files existed gets them at its next
-commit, read back from Whoosh's files (``ensure_packed``), and is read the slower way until then.
+The text fields' positions are kept here only: Whoosh's postings of those fields hold documents
+and weights (``whoosh_w3.CountsOnly``), which halves the index on disk and spares the writer a
+pickled position list per posting. The writer makes the file from its pool, where positions are
+kept as arrays (``write_from_pool``), a chunk of terms at a time in a few numpy calls, whichever
+way the segment was made (a worker process, a staff edit, a merge, which reads the merged
+segments' positions from their packed files: ``merged_terms``). An index whose positions are in
+Whoosh's postings too (``build_schema(whoosh_positions=True)``, and every index written before
+these files existed) gets its missing files at its next commit, read back from Whoosh's files
+(``ensure_packed``), and is read the slower way until then; where the packed file alone held the
+positions and is lost, the next build rebuilds the index (``missing_packed``).
 The name matches Whoosh's segment file pattern, so Whoosh deletes the file with its segment
 after a merge. It is written under a temporary name and renamed into place, so a killed writer
 never leaves half a file under that name; a damaged file is refused when opened
@@ -60,6 +66,16 @@ class PackedDamaged(Exception):
     """A packed file that is not what its header says (truncated, or not ours)."""
 
 
+class PackedMissing(RuntimeError):
+    """A segment's positions were kept in its packed file only, and the file is missing or damaged."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        super().__init__(
+            f"Thiếu hoặc hỏng tệp vị trí {Path(path).name} của chỉ mục; hãy dựng lại chỉ mục: tracuu index --rebuild"
+        )
+
+
 def packed_path(folder: str | Path, segment) -> Path:
     return Path(folder) / segment.make_filename(EXTENSION)
 
@@ -85,7 +101,12 @@ def ensure_packed(storage, schema, segments) -> None:
 
 
 def write_packed(storage, schema, segment) -> Path:
-    """A segment's packed file read back from Whoosh's files: for segments written before packed files."""
+    """A segment's packed file read back from Whoosh's files: for segments written before packed files.
+
+    Raises ``PackedMissing`` for a segment whose positions were kept in its packed file only.
+    """
+    if only_packed(schema):
+        raise PackedMissing(packed_path(storage.folder, segment))
     reader = SegmentReader(storage, schema, segment)
     try:
         return _write(storage, schema, segment, _read_terms(reader, schema))
@@ -104,15 +125,44 @@ def _read_terms(reader, schema):
             ids, weights, values = whoosh_w3.read_postings(
                 reader, fieldname, term, with_values=keeps, with_deleted=True
             )
-            yield fieldname, term, ids, weights, values
+            yield fieldname, term, ids, weights, whoosh_w3.decode_positions(values) if keeps else None
 
 
 def positional(schema, fieldname: str) -> bool:
     """Whether a field of the schema keeps positions (False for a field it does not have)."""
-    if fieldname not in schema:
-        return False
-    format_ = schema[fieldname].format
-    return format_ is not None and format_.supports("positions")
+    return fieldname in schema and whoosh_w3.keeps_positions(schema[fieldname].format)
+
+
+def only_packed(schema) -> bool:
+    """Whether the index keeps the positions of some field in its packed files only (``CountsOnly``)."""
+    return any(isinstance(schema[name].format, whoosh_w3.CountsOnly) for name in schema.names())
+
+
+def missing_packed(folder: str | Path, segments) -> list[Path]:
+    """The packed files of ``segments`` that are missing or damaged."""
+    missing = []
+    for segment in segments:
+        path = packed_path(folder, segment)
+        found = open_packed(path)
+        if found is None or found.doc_count != segment.doc_count_all():
+            missing.append(path)
+    return missing
+
+
+def merged_terms(reader, fieldname: str):
+    """A positional field's terms in a segment being merged, read from its packed file (``FastSegmentWriter``).
+
+    None (read through Whoosh) for a segment without a packed file whose positions Whoosh keeps.
+    """
+    folder = whoosh_w3.segment_folder(reader)
+    packed = open_packed(packed_path(folder, reader.segment())) if folder else None
+    if packed is not None and packed.doc_count != reader.doc_count_all():
+        packed = None
+    if packed is None:
+        if isinstance(reader.schema[fieldname].format, whoosh_w3.CountsOnly):
+            raise PackedMissing(packed_path(folder or ".", reader.segment()))
+        return None
+    return packed.field_terms(fieldname)
 
 
 def _write(storage, schema, segment, terms) -> Path:
@@ -143,7 +193,6 @@ class _Sections:
 
     def __init__(self, scratch: Path, schema):
         self._scratch = scratch
-        self._positional = {name: positional(schema, name) for name in schema.names()}
         self._keys = bytearray()
         self._key_offsets = [0]
         self._post_offsets = [0]
@@ -153,10 +202,10 @@ class _Sections:
         self._last = b""
 
     def add(self, chunk: list) -> None:
-        """Terms ``(fieldname, term, ids, weights, values)``, all their arrays in a few numpy calls."""
+        """Terms ``(fieldname, term, ids, weights, positions)``, all their arrays in a few numpy calls."""
         if not chunk:
             return
-        for fieldname, term, ids, _weights, _values in chunk:
+        for fieldname, term, ids, _weights, _positions in chunk:
             key = term_key(fieldname, term)
             if key <= self._last:
                 raise ValueError(f"terms out of order: {key!r} after {self._last!r}")
@@ -165,16 +214,14 @@ class _Sections:
             self._key_offsets.append(len(self._keys))
             self._postings += len(ids)
             self._post_offsets.append(self._postings)
-        lengths = np.fromiter((len(t[2]) for t in chunk), dtype=np.int64, count=len(chunk))
         ids = np.concatenate([np.asarray(t[2]) for t in chunk]).astype("<u4")
         weights = np.concatenate([np.asarray(t[3]) for t in chunk]).astype("<f4")
-        kept = np.fromiter((self._positional.get(t[0], False) for t in chunk), dtype=bool, count=len(chunk))
-        counts = np.zeros(len(ids), dtype=np.int64)
-        values = [v for t, p in zip(chunk, kept, strict=True) if p for v in t[4]]
-        if values:
-            rows, offsets = whoosh_w3.pack_positions(values)
-            found, flat = whoosh_w3.unpack_positions(rows, offsets, np.arange(len(values)))
-            counts[np.repeat(kept, lengths)] = found
+        counts = np.concatenate([t[4][0] if t[4] is not None else np.zeros(len(t[2]), np.int64) for t in chunk]).astype(
+            np.int64
+        )
+        flats = [t[4][1] for t in chunk if t[4] is not None and len(t[4][1])]
+        if flats:
+            flat = np.concatenate(flats)
             self._files["positions"].write(flat.astype("<u4").tobytes())
             self._top = max(self._top, int(flat.max(initial=0)))
         ends = self._positions + np.cumsum(counts)
@@ -339,6 +386,16 @@ class PackedSegment:
                 "bytes": key_bytes + posting_bytes + positions * self._positions.itemsize,
             }
         return out
+
+    def field_terms(self, fieldname: str):
+        """Every term of a field, in order: (term bytes, ids, weights, counts, flat positions), as arrays."""
+        prefix = fieldname.encode("utf-8") + b"\0"
+        n = bisect.bisect_left(range(self.terms), prefix, key=self._key)
+        while n < self.terms and (key := self._key(n)).startswith(prefix):
+            ids, weights = self.postings(n)
+            counts, flat = self.positions(n, ids)
+            yield key[len(prefix) :], ids, weights, counts, flat
+            n += 1
 
     def count(self, n: int) -> int:
         """How many postings term ``n`` has (its document frequency in this segment)."""

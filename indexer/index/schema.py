@@ -6,7 +6,7 @@ from whoosh import fields
 
 from indexer.text.abbreviations import meaning_sequences
 from indexer.text.analysis import ExactAnalyzer, FoldedAnalyzer, SegmentedText, term_positions
-from indexer.whoosh_w3 import encode_positions
+from indexer.whoosh_w3 import CountsOnly, encode_positions
 
 TEXT_FIELDS = ("title_exact", "title_folded", "body_exact", "body_folded")
 
@@ -14,32 +14,45 @@ TEXT_FIELDS = ("title_exact", "title_folded", "body_exact", "body_folded")
 class VietnameseText(fields.TEXT):
     """A positional text field that indexes pre-segmented words directly.
 
-    The terms, frequencies and positions are the analyzer's, and encoded by the same format;
-    only the token stream in between (one object per token) is skipped.
+    The terms, frequencies and positions are the analyzer's, given to the writer as the format
+    gives them (lists, or Whoosh's encoding); only the token stream in between (one object per
+    token) is skipped.
+    Positions are kept in the packed files only (``CountsOnly``), or also in Whoosh's postings
+    (``whoosh_positions``: Whoosh's own phrase matchers then work, at about twice the disk).
     """
+
+    def __init__(self, *args, whoosh_positions: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not whoosh_positions:
+            self.format = CountsOnly(field_boost=self.format.field_boost)
 
     def index(self, value, **kwargs):
         if not isinstance(value, SegmentedText):
             yield from super().index(value, **kwargs)
             return
         boost = self.format.field_boost
+        # Whoosh's own writer takes only its encoding, which an index keeping positions in Whoosh needs
+        encode = None if isinstance(self.format, CountsOnly) else encode_positions
         sequences = getattr(self.analyzer, "sequences", frozenset())
         starts = value.sequence_starts(sequences)  # shared by the exact and the folded field
         for term, positions in term_positions(value.words, self.analyzer.fold, starts=starts).items():
             count = len(positions)
-            yield term.encode("utf-8"), count, count * boost, encode_positions(positions)
+            yield term.encode("utf-8"), count, count * boost, encode(positions) if encode else positions
 
 
-def build_schema() -> fields.Schema:
+def build_schema(whoosh_positions: bool = False) -> fields.Schema:
+    """The index's schema; ``whoosh_positions`` keeps the text fields' positions in Whoosh's postings
+    too (the layout before packed files held them alone: the reference of our evaluator's tests)."""
     sequences = meaning_sequences()
     exact, folded = ExactAnalyzer(sequences), FoldedAnalyzer(sequences)
+    both = {"phrase": True, "whoosh_positions": whoosh_positions}
     return fields.Schema(
         id=fields.ID(stored=True, unique=True, sortable=True),
         # searchable text, fed with pre-segmented words; the analyzers also take raw text
-        title_exact=VietnameseText(analyzer=exact, phrase=True, field_boost=2.5),
-        title_folded=VietnameseText(analyzer=folded, phrase=True, field_boost=2.5),
-        body_exact=VietnameseText(analyzer=exact, phrase=True),
-        body_folded=VietnameseText(analyzer=folded, phrase=True),
+        title_exact=VietnameseText(analyzer=exact, field_boost=2.5, **both),
+        title_folded=VietnameseText(analyzer=folded, field_boost=2.5, **both),
+        body_exact=VietnameseText(analyzer=exact, **both),
+        body_folded=VietnameseText(analyzer=folded, **both),
         # document numbers: own number and every cited one, canonical and folded, lower case
         number=fields.KEYWORD(lowercase=True, commas=True, scorable=True),
         numbers=fields.KEYWORD(lowercase=True, commas=True, scorable=True),

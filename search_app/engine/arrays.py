@@ -20,6 +20,7 @@ deleted documents changes between commits, and it is read per index version.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -29,8 +30,7 @@ import numpy as np
 from whoosh.searching import Searcher
 
 from indexer import whoosh_w3
-from indexer.index.packed import PackedSegment, open_packed, packed_path, term_key
-from indexer.index.packed import positional as positional_field
+from indexer.index.packed import PackedMissing, PackedSegment, open_packed, packed_path, term_key
 from indexer.index.schema import indexed_sequences
 from search_app.engine.lru import LRUCache
 from search_app.engine.query import MAX_PREFIX_TERMS, TEXT_FIELDS
@@ -40,6 +40,8 @@ POSITIONS_KEPT = frozenset(TEXT_FIELDS[True])  # the folded fields, where the bo
 VERSIONS_KEPT = 4  # index versions whose per-document arrays stay shared
 PACKED_KEPT = 256  # segments whose packed files stay mapped
 IDF_KEPT = 50_000  # terms whose idf an index version remembers
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -201,7 +203,8 @@ class IndexArrays:
         it is done for the fields of the words-together bonus (``POSITIONS_KEPT``), which asks for
         the positions of most words it reads, and on demand in the others.
         """
-        positional = with_positions and positional_field(self.searcher.schema, fieldname)
+        # an index keeping positions in its packed files only (``CountsOnly``) has none here
+        positional = with_positions and whoosh_positions(self.searcher.schema, fieldname)
         ids, weights, values = whoosh_w3.read_postings(leaf, fieldname, text, positional, self._fast)
         postings = Postings(ids + offset, weights)
         key = (whoosh_w3.segment_key(leaf), offset, fieldname, text)
@@ -238,6 +241,9 @@ class IndexArrays:
             postings, kept = self._cache_get(("p", *cached)), self._cache_get(("v", *cached))
             if postings is None or kept is None:
                 postings, kept = self._leaf_read(leaf, offset, fieldname, text, True)
+            if kept is None:  # its packed file, which alone held them, is missing or damaged
+                self._store.lost_positions(leaf)
+                continue
             counts, flat = whoosh_w3.unpack_positions(kept.rows, kept.offsets, np.searchsorted(postings.ids, mine))
             self._store.count_decoded(len(mine))
             doc_parts.append(np.repeat(mine, counts))
@@ -345,6 +351,11 @@ class IndexArrays:
         return np.uint64(self.searcher.schema["date"].to_column_value(value))
 
 
+def whoosh_positions(schema, fieldname: str) -> bool:
+    """Whether Whoosh's own postings of a field hold its positions (not so for ``CountsOnly``)."""
+    return fieldname in schema and schema[fieldname].format.supports("positions")
+
+
 def _text(value) -> str:
     if value is None:
         return ""
@@ -367,6 +378,7 @@ class ArrayStore:
         self._cache = LRUCache(cache_mb * 1024 * 1024)
         self._versions: OrderedDict = OrderedDict()
         self._packed: OrderedDict = OrderedDict()
+        self._lost: set = set()
         self._lock = threading.Lock()
 
     def packed(self, leaf) -> PackedSegment | None:
@@ -405,6 +417,15 @@ class ArrayStore:
 
     def put(self, key, value, nbytes: int) -> None:
         self._cache.put(key, value, nbytes)
+
+    def lost_positions(self, leaf) -> None:
+        """Say, once per segment, that a phrase cannot be checked in it until the index is rebuilt."""
+        key = whoosh_w3.segment_key(leaf)
+        with self._lock:
+            if key in self._lost:
+                return
+            self._lost.add(key)
+        logger.error("%s", PackedMissing(packed_path(whoosh_w3.segment_folder(leaf) or ".", leaf.segment())))
 
     def count_decoded(self, lists: int) -> None:
         with self._lock:
