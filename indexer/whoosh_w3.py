@@ -311,96 +311,119 @@ class TermPool:
     Whoosh's pool keeps one tuple per posting, sorts them all at commit and spills sorted
     runs to disk past its memory limit, to merge them back one posting at a time. Postings of
     one term arrive in document order, so grouping them per term leaves only the distinct terms
-    to sort, and compact arrays take a fraction of the memory: a posting of a field with
-    positions (``positional``) is its document, weight, count and positions, in four arrays;
-    Whoosh's encoded value is made only when Whoosh writes the segment, for the fields whose
-    format stores it (``encoded``). There is no spilling: a writer whose pool is ``full`` should
-    finish its segment and start another.
+    to sort, and compact arrays take a fraction of the memory. A term of a field with positions
+    (``boosts`` names them, with the field's boost) is two arrays: (document, count) pairs and
+    the positions; its weights are the counts times the boost, as the schema's text fields make
+    them. Whoosh's encoded value is made only when Whoosh writes the segment, for the fields whose
+    format stores it (``encoded``). A term of any other field is its documents, weights and
+    values. There is no spilling: a writer whose pool is ``full`` should finish its segment and
+    start another.
     """
 
-    def __init__(self, limitmb: int, positional: frozenset = frozenset(), encoded: frozenset = frozenset()):
+    def __init__(self, limitmb: int, boosts: dict[str, float] | None = None, encoded: frozenset = frozenset()):
         self.limit = limitmb * 1024 * 1024
-        self.positional = positional
+        self.boosts = boosts or {}
+        self.positional = frozenset(self.boosts)
         self.encoded = encoded
         self.fieldnames: set[str] = set()
         self.merged = False  # set when segments are merged in: their postings may come out of order
-        self._terms: dict[tuple[str, bytes], tuple[array, array, list | tuple[array, array]]] = {}
+        self._terms: dict[tuple[str, bytes], tuple] = {}
         self._count = self._positions = 0
 
     @property
     def size(self) -> int:
         """About how many bytes the pool holds: arrays (with their spare room), per-term objects."""
-        return self._count * 24 + self._positions * 5 + len(self._terms) * 420
+        return self._count * 10 + self._positions * 5 + len(self._terms) * 560
 
     @property
     def full(self) -> bool:
         return self.size > self.limit
 
-    def _postings(self, fieldname: str, term: bytes):
-        postings = self._terms.get((fieldname, term))
-        if postings is None:
-            kept = (array("I"), array("I")) if fieldname in self.positional else []
-            postings = self._terms[fieldname, term] = (array("I"), array("d"), kept)
+    def _entry(self, fieldname: str, term: bytes) -> tuple:
+        entry = self._terms.get((fieldname, term))
+        if entry is None:
+            if fieldname in self.boosts:
+                entry = (array("I"), array("I"))  # (document, count) pairs; positions
+            else:
+                entry = (array("I"), array("d"), [])  # documents; weights; values
+            self._terms[fieldname, term] = entry
             self.fieldnames.add(fieldname)
-        return postings
+        return entry
 
     def add(self, item) -> None:
         fieldname, term, docnum, weight, value = item
-        postings = self._terms.get((fieldname, term)) or self._postings(fieldname, term)
-        postings[0].append(docnum)
-        postings[1].append(weight)
-        kept = postings[2]
-        if type(kept) is list:
-            kept.append(value)
-        else:
-            if type(value) is bytes:  # Whoosh's encoding (a segment merged in through Whoosh)
-                value = list(accumulate(_decode_one(value)))
-            kept[0].append(len(value))
-            kept[1].extend(value)
-            self._positions += len(value)
+        entry = self._terms.get((fieldname, term)) or self._entry(fieldname, term)
         self._count += 1
+        if len(entry) == 3:
+            entry[0].append(docnum)
+            entry[1].append(weight)
+            entry[2].append(value)
+            return
+        if type(value) is bytes:  # Whoosh's encoding (a segment merged in through Whoosh)
+            value = list(accumulate(_decode_one(value)))
+        count = len(value)
+        if weight != count * self.boosts[fieldname]:
+            raise ValueError(f"{fieldname}: a weight other than count × field boost ({weight}) is not kept")
+        entry[0].append(docnum)
+        entry[0].append(count)
+        entry[1].extend(value)
+        self._positions += count
 
-    def extend(self, fieldname: str, term: bytes, ids, weights, counts, flat) -> None:
-        """Many postings of one term at once (arrays), after any the pool already holds."""
-        postings = self._postings(fieldname, term)
-        postings[0].frombytes(np.asarray(ids, dtype=np.uint32).tobytes())
-        postings[1].frombytes(np.asarray(weights, dtype=np.float64).tobytes())
-        kept = postings[2]
-        kept[0].frombytes(np.asarray(counts, dtype=np.uint32).tobytes())
-        kept[1].frombytes(np.asarray(flat, dtype=np.uint32).tobytes())
+    def extend(self, fieldname: str, term: bytes, ids, counts, flat) -> None:
+        """Many postings of one positional term at once (arrays), after any the pool already holds."""
+        entry = self._entry(fieldname, term)
+        pairs = np.empty((len(ids), 2), dtype=np.uint32)
+        pairs[:, 0], pairs[:, 1] = ids, counts
+        entry[0].frombytes(pairs.tobytes())
+        entry[1].frombytes(np.asarray(flat, dtype=np.uint32).tobytes())
         self._count += len(ids)
         self._positions += len(flat)
 
     def _sorted(self):
-        """Each term in key order as (key, ids, weights, order, kept); ``order`` sorts merged postings."""
+        """Each term in key order as (key, ids, weights, positions, values), postings in document order.
+
+        ``positions`` is (count per posting, flat positions) for a positional field, else None;
+        ``values`` the values of a field without positions, else None.
+        """
         for key in sorted(self._terms):
-            ids, weights, kept = self._terms[key]
-            ids = np.frombuffer(ids, dtype=np.uint32)
-            weights = np.frombuffer(weights, dtype=np.float64)
-            order = None
+            entry = self._terms[key]
+            if len(entry) == 3:
+                ids = np.frombuffer(entry[0], dtype=np.uint32)
+                weights = np.frombuffer(entry[1], dtype=np.float64)
+                values, positions = entry[2], None
+                counts = None
+            else:
+                pairs = np.frombuffer(entry[0], dtype=np.uint32).reshape(-1, 2)
+                ids, counts = pairs[:, 0], pairs[:, 1]
+                weights = counts * self.boosts[key[0]]
+                positions, values = (counts, np.frombuffer(entry[1], dtype=np.uint32)), None
             if self.merged and len(ids) > 1 and not (ids[1:] > ids[:-1]).all():
                 order = np.argsort(ids, kind="stable")
                 ids, weights = ids[order], weights[order]
-            yield key, ids, weights, order, kept
+                if values is not None:
+                    values = [values[n] for n in order]
+                else:
+                    starts = (np.cumsum(counts, dtype=np.int64) - counts)[order]
+                    counts = counts[order]
+                    positions = counts, positions[1][ranges(starts, counts.astype(np.int64))]
+            yield key, ids, weights, positions, values
 
     def sorted_terms(self):
         """Each term in key order, its postings in document order: (fieldname, term, ids, weights, positions).
 
         ``positions`` is (count per posting, flat positions) for a positional field, else None.
         """
-        for (fieldname, term), ids, weights, order, kept in self._sorted():
-            yield fieldname, term, ids, weights, _kept_positions(kept, order)
+        for (fieldname, term), ids, weights, positions, _values in self._sorted():
+            yield fieldname, term, ids, weights, positions
 
     def iter_postings(self):
         """Every posting as Whoosh's writer takes them: by term, then document, values encoded."""
-        for (fieldname, term), ids, weights, order, kept in self._sorted():
-            if type(kept) is list:
-                values = kept if order is None else [kept[n] for n in order]
-            elif fieldname in self.encoded:
-                counts, flat = _kept_positions(kept, order)
+        for (fieldname, term), ids, weights, positions, values in self._sorted():
+            if values is None and fieldname in self.encoded:
+                counts, flat = positions
                 ends, flat = np.cumsum(counts).tolist(), flat.tolist()
                 values = [encode_positions(flat[e - c : e]) for c, e in zip(counts.tolist(), ends, strict=True)]
-            else:
+            elif values is None:
                 values = repeat(b"", len(ids))
             for docnum, weight, value in zip(ids.tolist(), weights.tolist(), values, strict=True):
                 yield fieldname, term, docnum, weight, value
@@ -408,18 +431,6 @@ class TermPool:
     def cleanup(self) -> None:
         self._terms.clear()
         self._count = self._positions = 0
-
-
-def _kept_positions(kept, order):
-    """A pool term's positions as (count per posting, flat), in document order; None for a field without."""
-    if type(kept) is list:
-        return None
-    counts, flat = np.frombuffer(kept[0], dtype=np.uint32), np.frombuffer(kept[1], dtype=np.uint32)
-    if order is None:
-        return counts, flat
-    starts = (np.cumsum(counts, dtype=np.int64) - counts)[order]
-    counts = counts[order]
-    return counts, flat[ranges(starts, counts.astype(np.int64))]
 
 
 class _SegmentLengths:
@@ -470,9 +481,9 @@ class FastSegmentWriter(SegmentWriter):
     ):
         super().__init__(ix, limitmb=limitmb, **kwargs)
         schema = self.schema
-        positional = frozenset(n for n in schema.names() if keeps_positions(schema[n].format))
-        encoded = frozenset(n for n in positional if schema[n].format.supports("positions"))
-        self.pool = TermPool(limitmb, positional, encoded)
+        boosts = {n: schema[n].format.field_boost for n in schema.names() if keeps_positions(schema[n].format)}
+        encoded = frozenset(n for n in boosts if schema[n].format.supports("positions"))
+        self.pool = TermPool(limitmb, boosts, encoded)
         self.mergetype = mergetype
         self.after_flush = after_flush
         self.before_commit = before_commit
@@ -504,15 +515,14 @@ class FastSegmentWriter(SegmentWriter):
                     live[np.fromiter(docmap.keys(), np.int64, len(docmap))] = np.fromiter(
                         docmap.values(), np.int64, len(docmap)
                     )
-            for term, ids, weights, counts, flat in terms:
+            for term, ids, _weights, counts, flat in terms:
                 new = live[ids]
                 kept = new >= 0
                 if not kept.any():
                     continue
                 if not kept.all():
-                    flat = flat[np.repeat(kept, counts)]
-                    weights, counts = weights[kept], counts[kept]
-                self.pool.extend(fieldname, term, new[kept], weights, counts, flat)
+                    flat, counts = flat[np.repeat(kept, counts)], counts[kept]
+                self.pool.extend(fieldname, term, new[kept], counts, flat)
 
     def _add_field_postings(self, reader, fieldname, startdoc, docmap):
         """One field of a merged segment through Whoosh's matchers (live documents only)."""
