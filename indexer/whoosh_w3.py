@@ -11,11 +11,12 @@ here reach into the W3 codec of the pinned whoosh-reloaded to do both in bulk:
   column in one go;
   each has a path through Whoosh's public API (``fast=False``, and for any other codec)
   that gives the same answer, which a test holds them to;
-* writing: ``FastSegmentWriter`` is Whoosh's ``SegmentWriter`` with a per-term pool and field
-  lengths read once at commit, plus ``finish_segment`` and ``commit_with`` for segments
-  written by worker processes, and a hook run before a commit names its segments (the packed
-  postings files of ``indexer.index.packed``); ``encode_positions`` is the Positions format's
-  encoding.
+* writing: ``FastSegmentWriter`` is Whoosh's ``SegmentWriter`` with a per-term pool of arrays and
+  field lengths read once at commit, plus ``finish_segment`` and ``commit_with`` for segments
+  written by worker processes, hooks for the packed postings files of ``indexer.index.packed``
+  (after a segment is written, before a commit names its segments, and to read a merged
+  segment's positions); ``CountsOnly`` is the text fields' format, whose positions Whoosh does
+  not store; ``encode_positions`` is the Positions format's encoding.
 
 Nothing else in the project imports a private Whoosh name. The names used here are those of
 the version below; importing this module under another version fails with a clear message
