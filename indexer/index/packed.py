@@ -23,15 +23,21 @@ after a merge. It is written under a temporary name and renamed into place, so a
 never leaves half a file under that name; a damaged file is refused when opened
 (``open_packed``), never misread.
 
-Layout: ``MAGIC``, the header's length (8 bytes), a JSON header naming each array's dtype,
-offset and length, then the arrays, each aligned to ``ALIGN`` bytes:
+Layout (version 2): ``MAGIC``, the header's length (8 bytes), a JSON header naming each array's
+dtype, offset and length and each field's boost, then the arrays, each aligned to ``ALIGN`` bytes:
 
 * ``keys``: every term as ``field NUL term-bytes``, sorted, joined; ``key_offsets`` (one more);
-* ``post_offsets``: where each term's postings start in ``ids`` / ``weights`` (one more);
-* ``ids`` (uint32, segment document numbers, ascending per term), ``weights`` (float32);
-* ``pos_starts`` (uint32, one per posting and one more): where each posting's positions start in
-  ``positions`` (uint16, or uint32 when a segment has a position past 65,535); empty for
-  fields without positions.
+* ``post_offsets``: where each term's postings start in ``ids`` / ``counts`` (one more);
+  ``pos_offsets``: where each term's positions start in ``positions`` (one more);
+* ``ids`` (segment document numbers, ascending per term: uint16 in a segment of at most 65,536
+  documents, else uint32), ``counts`` (how often the term stands in the document: uint16, or uint32
+  past 65,535); a posting's weight is its count times its field's boost, as the schema makes them;
+* ``positions`` (uint16, or uint32 when a segment has a position past 65,535), each posting's
+  ``count`` of them in turn; none for fields without positions.
+
+A file of version 1 (a float32 weight and a uint32 start of positions for every posting) is refused
+like a damaged one: its index keeps its positions in Whoosh's postings too, is read through them, and
+is rebuilt by the next ``tracuu index``.
 """
 
 from __future__ import annotations
@@ -52,11 +58,12 @@ from indexer import whoosh_w3
 
 EXTENSION = ".tpk"
 MAGIC = b"TRACUPK1"
+VERSION = 2
 ALIGN = 64
 SAMPLE_EVERY = 64  # one key in this many is kept in memory to start a lookup
 FOUND_KEPT = 4096  # term lookups remembered per segment (a query looks a word up several times)
 CHUNK_POSTINGS = 500_000  # postings converted at a time while writing
-_ORDER = ("keys", "key_offsets", "post_offsets", "ids", "weights", "pos_starts", "positions")
+_ORDER = ("keys", "key_offsets", "post_offsets", "pos_offsets", "ids", "counts", "positions")
 
 log = logging.getLogger(__name__)
 _UNSEEN = object()
@@ -170,7 +177,7 @@ def _write(storage, schema, segment, terms) -> Path:
     target = packed_path(storage.folder, segment)
     # a dot-folder: Whoosh's file cleaning skips it
     with tempfile.TemporaryDirectory(prefix=".packing-", dir=storage.folder) as scratch:
-        sections = _Sections(Path(scratch), schema)
+        sections = _Sections(Path(scratch), schema, segment.doc_count_all())
         try:
             chunk, size = [], 0
             for term in terms:
@@ -183,7 +190,7 @@ def _write(storage, schema, segment, terms) -> Path:
         finally:
             sections.close()
         partial = Path(scratch) / "packed"
-        _assemble(partial, sections.parts(), {"doc_count": segment.doc_count_all(), **sections.counts()})
+        _assemble(partial, sections.parts(), {"doc_count": segment.doc_count_all(), **sections.header()})
         os.replace(partial, target)
     return target
 
@@ -191,21 +198,24 @@ def _write(storage, schema, segment, terms) -> Path:
 class _Sections:
     """The arrays of a packed file as they grow, chunk by chunk: keys in memory, postings in scratch files."""
 
-    def __init__(self, scratch: Path, schema):
+    def __init__(self, scratch: Path, schema, doc_count: int):
         self._scratch = scratch
+        self._boosts = {name: float(getattr(schema[name].format, "field_boost", 1.0)) for name in schema.names()}
+        self._doc_count = doc_count
         self._keys = bytearray()
         self._key_offsets = [0]
         self._post_offsets = [0]
-        self._files = {name: open(scratch / name, "wb") for name in ("ids", "weights", "pos_starts", "positions")}
-        self._files["pos_starts"].write(np.zeros(1, dtype="<u4").tobytes())
-        self._postings = self._positions = self._top = 0
+        self._pos_offsets = [0]
+        self._files = {name: open(scratch / name, "wb") for name in ("ids", "counts", "positions")}
+        self._postings = self._positions = self._top = self._most = 0
         self._last = b""
 
     def add(self, chunk: list) -> None:
         """Terms ``(fieldname, term, ids, weights, positions)``, all their arrays in a few numpy calls."""
         if not chunk:
             return
-        for fieldname, term, ids, _weights, _positions in chunk:
+        counts = []
+        for fieldname, term, ids, weights, positions in chunk:
             key = term_key(fieldname, term)
             if key <= self._last:
                 raise ValueError(f"terms out of order: {key!r} after {self._last!r}")
@@ -214,30 +224,40 @@ class _Sections:
             self._key_offsets.append(len(self._keys))
             self._postings += len(ids)
             self._post_offsets.append(self._postings)
+            if positions is not None:
+                counts.append(np.asarray(positions[0]))
+                self._positions += len(positions[1])
+            else:  # a field without positions: its weights are counts times the boost too
+                boost = self._boosts[fieldname]
+                found = np.rint(np.asarray(weights, dtype=np.float64) / boost)
+                if not np.array_equal(found * boost, np.asarray(weights, dtype=np.float64)):
+                    raise ValueError(f"{fieldname}: weights that are not counts × the field's boost")
+                counts.append(found)
+            self._pos_offsets.append(self._positions)
+        if self._positions >= 2**32:
+            raise ValueError("a segment too large to pack: more than 2³² positions")
         ids = np.concatenate([np.asarray(t[2]) for t in chunk]).astype("<u4")
-        weights = np.concatenate([np.asarray(t[3]) for t in chunk]).astype("<f4")
-        counts = np.concatenate([t[4][0] if t[4] is not None else np.zeros(len(t[2]), np.int64) for t in chunk]).astype(
-            np.int64
-        )
+        counts = np.concatenate(counts).astype("<u4")
         flats = [t[4][1] for t in chunk if t[4] is not None and len(t[4][1])]
         if flats:
             flat = np.concatenate(flats)
             self._files["positions"].write(flat.astype("<u4").tobytes())
             self._top = max(self._top, int(flat.max(initial=0)))
-        ends = self._positions + np.cumsum(counts)
-        self._positions = int(ends[-1]) if len(ends) else self._positions
-        if self._positions >= 2**32:
-            raise ValueError("a segment too large to pack: more than 2³² positions")
+        self._most = max(self._most, int(counts.max(initial=0)))
         self._files["ids"].write(ids.tobytes())
-        self._files["weights"].write(weights.tobytes())
-        self._files["pos_starts"].write(ends.astype("<u4").tobytes())
+        self._files["counts"].write(counts.tobytes())
 
     def close(self) -> None:
         for handle in self._files.values():
             handle.close()
 
-    def counts(self) -> dict:
-        return {"terms": len(self._key_offsets) - 1, "postings": self._postings, "positions": self._positions}
+    def header(self) -> dict:
+        return {
+            "terms": len(self._key_offsets) - 1,
+            "postings": self._postings,
+            "positions": self._positions,
+            "boosts": self._boosts,
+        }
 
     def parts(self) -> dict:
         scratch = self._scratch
@@ -245,15 +265,15 @@ class _Sections:
             "keys": np.frombuffer(bytes(self._keys), dtype=np.uint8),
             "key_offsets": np.array(self._key_offsets, dtype="<i8"),
             "post_offsets": np.array(self._post_offsets, dtype="<i8"),
-            "ids": (scratch / "ids", "<u4"),
-            "weights": (scratch / "weights", "<f4"),
-            "pos_starts": (scratch / "pos_starts", "<u4"),
+            "pos_offsets": np.array(self._pos_offsets, dtype="<i8"),
+            "ids": (scratch / "ids", "<u2" if self._doc_count <= 2**16 else "<u4"),
+            "counts": (scratch / "counts", "<u2" if self._most < 2**16 else "<u4"),
             "positions": (scratch / "positions", "<u4" if self._top >= 2**16 else "<u2"),
         }
 
 
 def _assemble(path: Path, sections: dict, counts: dict) -> None:
-    """One file: magic, header, then every section aligned (scratch files copied, positions narrowed)."""
+    """One file: magic, header, then every section aligned (scratch files copied, narrowed where they fit)."""
     layout, position = {}, 0
     for name in _ORDER:
         section = sections[name]
@@ -264,7 +284,7 @@ def _assemble(path: Path, sections: dict, counts: dict) -> None:
             length = source.stat().st_size // 4  # written as 4-byte items
         layout[name] = [dtype, position, length]
         position += _aligned(length * np.dtype(dtype).itemsize)
-    header = json.dumps({"version": 1, **counts, "arrays": layout}).encode("utf-8")
+    header = json.dumps({"version": VERSION, **counts, "arrays": layout}).encode("utf-8")
     start = _aligned(len(MAGIC) + 8 + len(header))
     with open(path, "wb") as out:
         out.write(MAGIC + len(header).to_bytes(8, "little") + header)
@@ -319,6 +339,8 @@ class PackedSegment:
             raise PackedDamaged("not a packed postings file")
         length = int.from_bytes(raw[len(MAGIC) : len(MAGIC) + 8], "little")
         header = json.loads(raw[len(MAGIC) + 8 : len(MAGIC) + 8 + length])
+        if header.get("version") != VERSION:
+            raise PackedDamaged(f"written by another version of tracuu ({header.get('version')})")
         start = _aligned(len(MAGIC) + 8 + length)
         self.doc_count = header["doc_count"]
         arrays = {}
@@ -331,14 +353,26 @@ class PackedSegment:
         self._key_offsets = arrays["key_offsets"]
         self._post_offsets = arrays["post_offsets"]
         self._ids = arrays["ids"]
-        self._weights = arrays["weights"]
-        self._pos_starts = arrays["pos_starts"]
         self._positions = arrays["positions"]
+        self._counts = arrays["counts"]
+        self._pos_offsets = arrays["pos_offsets"]
         self.terms = len(self._key_offsets) - 1
-        if len(self._post_offsets) != self.terms + 1 or len(self._pos_starts) != len(self._ids) + 1:
+        lengths = (len(self._post_offsets), len(self._pos_offsets), len(self._counts))
+        if lengths != (self.terms + 1, self.terms + 1, len(self._ids)):
             raise PackedDamaged("its arrays do not agree in length")
         self._sample = [self._key(n) for n in range(0, self.terms, SAMPLE_EVERY)]
         self._found: dict[bytes, int | None] = {}
+        # each field's first term and boost, for a term's weights (version 2)
+        fields = sorted(header.get("boosts", {}).items())
+        self._field_starts = [self._first_term(name) for name, _boost in fields]
+        self._field_boosts = [boost for _name, boost in fields]
+
+    def _first_term(self, fieldname: str) -> int:
+        return bisect.bisect_left(range(self.terms), fieldname.encode("utf-8") + b"\0", key=self._key)
+
+    def _boost(self, n: int) -> float:
+        """The boost of term ``n``'s field."""
+        return self._field_boosts[bisect.bisect_right(self._field_starts, n) - 1]
 
     def _key(self, n: int) -> bytes:
         at = self._keys_at
@@ -374,23 +408,23 @@ class PackedSegment:
         first = {}
         for n, name in enumerate(fields):
             first.setdefault(name, [n, n])[1] = n + 1
+        per_posting = self._ids.itemsize + self._counts.itemsize
         for name, (low, high) in first.items():
             begin, end = int(self._post_offsets[low]), int(self._post_offsets[high])
-            positions = int(self._pos_starts[end]) - int(self._pos_starts[begin])
-            key_bytes = int(self._key_offsets[high] - self._key_offsets[low]) + 16 * (high - low)
-            posting_bytes = (end - begin) * (self._ids.itemsize + self._weights.itemsize + self._pos_starts.itemsize)
+            positions = int(self._pos_offsets[high]) - int(self._pos_offsets[low])
+            key_bytes = int(self._key_offsets[high] - self._key_offsets[low]) + 24 * (high - low)
             out[name.decode("utf-8")] = {
                 "terms": high - low,
                 "postings": end - begin,
                 "positions": positions,
-                "bytes": key_bytes + posting_bytes + positions * self._positions.itemsize,
+                "bytes": key_bytes + (end - begin) * per_posting + positions * self._positions.itemsize,
             }
         return out
 
     def field_terms(self, fieldname: str):
         """Every term of a field, in order: (term bytes, ids, weights, counts, flat positions), as arrays."""
         prefix = fieldname.encode("utf-8") + b"\0"
-        n = bisect.bisect_left(range(self.terms), prefix, key=self._key)
+        n = self._first_term(fieldname)
         while n < self.terms and (key := self._key(n)).startswith(prefix):
             ids, weights = self.postings(n)
             counts, flat = self.positions(n, ids)
@@ -401,18 +435,28 @@ class PackedSegment:
         """How many postings term ``n`` has (its document frequency in this segment)."""
         return int(self._post_offsets[n + 1] - self._post_offsets[n])
 
-    def postings(self, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """Term ``n``'s document numbers (uint32, ascending) and weights (float32), as mapped views."""
+    def posting_counts(self, n: int) -> tuple[np.ndarray, np.ndarray, float]:
+        """Term ``n``'s document numbers (ascending) and counts as mapped views, and its field's boost:
+        its weights are the counts times the boost (``postings``)."""
         begin, end = self._post_offsets[n], self._post_offsets[n + 1]
-        return self._ids[begin:end], self._weights[begin:end]
+        return self._ids[begin:end], self._counts[begin:end], self._boost(n)
+
+    def postings(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Term ``n``'s document numbers (ascending) and weights (float32)."""
+        ids, counts, boost = self.posting_counts(n)
+        return ids, counts * np.float32(boost)
 
     def positions(self, n: int, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Term ``n``'s positions in ``docs`` (ascending, each holding the term): (count per doc, flat)."""
         begin, end = int(self._post_offsets[n]), int(self._post_offsets[n + 1])
+        low, high = int(self._pos_offsets[n]), int(self._pos_offsets[n + 1])
+        if low == high:  # a field without positions
+            return np.zeros(len(docs), dtype=np.int64), np.empty(0, dtype=np.int32)
+        counts = self._counts[begin:end].astype(np.int64)
         if len(docs) == end - begin:  # every document of the term: one slice, nothing to gather
-            bounds = self._pos_starts[begin : end + 1].astype(np.int64)
-            return np.diff(bounds), self._positions[bounds[0] : bounds[-1]].astype(np.int32)
-        rows = begin + np.searchsorted(self._ids[begin:end], docs)
-        starts = self._pos_starts[rows].astype(np.int64)
-        counts = self._pos_starts[rows + 1].astype(np.int64) - starts
-        return counts, self._positions[whoosh_w3.ranges(starts, counts)].astype(np.int32)
+            return counts, self._positions[low:high].astype(np.int32)
+        rows = np.searchsorted(self._ids[begin:end], docs)
+        ends = np.cumsum(counts)
+        wanted = counts[rows]
+        starts = low + ends[rows] - wanted
+        return wanted, self._positions[whoosh_w3.ranges(starts, wanted)].astype(np.int32)

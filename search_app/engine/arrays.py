@@ -127,23 +127,23 @@ class IndexArrays:
 
     def _postings(self, fieldname: str, text: str) -> Postings:
         key = self._term_key(fieldname, text)
-        parts: list[tuple[np.ndarray, np.ndarray, int]] = []  # ids, weights, offset to add
+        parts: list[tuple[np.ndarray, np.ndarray, float, int]] = []  # ids, counts, boost, offset to add
         for (leaf, offset), packed in zip(self.leaves, self._packs(), strict=True):
             if packed is None:
                 read = self._leaf_postings(leaf, offset, fieldname, text)
-                parts.append((read.ids, read.weights, 0))
+                parts.append((read.ids, read.weights, 1.0, 0))
                 continue
             n = packed.find_key(key) if key is not None else None
             if n is not None:
-                parts.append((*packed.postings(n), offset))
+                parts.append((*packed.posting_counts(n), offset))
         # one array for all segments, filled in place: no array per segment, no concatenation
         ids = np.empty(sum(len(p[0]) for p in parts), dtype=np.int64)
         weights = np.empty(len(ids), dtype=np.float32)
         at = 0
-        for part_ids, part_weights, offset in parts:
+        for part_ids, part_counts, boost, offset in parts:
             end = at + len(part_ids)
             np.add(part_ids, np.int64(offset), out=ids[at:end])
-            weights[at:end] = part_weights
+            np.multiply(part_counts, np.float32(boost), out=weights[at:end])
             at = end
         return Postings(ids, weights)
 
