@@ -226,3 +226,21 @@ def test_a_merge_carries_the_positions_over_from_the_packed_files(tmp_path):
     assert engine.search(SearchRequest(q='"tháng công nhân"')).total == 6
     assert engine.search(SearchRequest(q='"hội nghị công đoàn"')).total == 6
     assert engine.search(SearchRequest(q='"công nhân tháng"')).total == 0
+
+
+def test_a_packed_file_of_another_version_is_refused_and_the_next_build_rebuilds(tmp_path, caplog):
+    folder, index_dir = tmp_path / "corpus", tmp_path / "index"
+    _corpus(folder, range(3))
+    build_index([folder], index_dir)
+    (path,) = current_generation(index_dir).glob(f"*{EXTENSION}")
+    path.write_bytes(path.read_bytes().replace(b'"version": 2', b'"version": 1', 1))
+    engine = engine_for(index_dir)
+    assert engine.arrays_store.unpacked_segments(engine.searcher()) == 1
+    assert engine.search(SearchRequest(q="thang cong nhan")).total == 3
+    assert "another version of tracuu (1)" in caplog.text
+    older = current_generation(index_dir)
+    build_index([folder], index_dir)
+    assert current_generation(index_dir) != older
+    fresh = engine_for(index_dir)
+    assert fresh.arrays_store.unpacked_segments(fresh.searcher()) == 0
+    assert fresh.search(SearchRequest(q='"tháng công nhân"')).total == 3
