@@ -3,7 +3,7 @@
 Whoosh keeps postings in pickled, compressed blocks, so reading a term costs Python per block
 and per position list, and a server that wants it fast must keep what it decoded in memory.
 For every segment it commits, our writer also writes ``<segment>.tpk``: each term's document
-numbers, weights and positions as plain little-endian arrays, which the server memory-maps
+numbers, counts and positions as plain little-endian arrays, which the server memory-maps
 (``PackedSegment``). Reading a term is then a slice of a mapped file; the operating system's
 page cache is the cache, shared by every process, and a server's own memory does not grow
 with the variety of queries.
