@@ -59,8 +59,27 @@ def index():
             "search.html", error=str(exc), result=None, args=args, q=args.get("q", ""), **PAGE_PARTS
         ), 400
     return render_template(
-        "search.html", result=result, args=args, q=req.q, chips=_chips(args, result), error=None, **PAGE_PARTS
+        "search.html",
+        result=result,
+        args=args,
+        q=req.q,
+        chips=_chips(args, result),
+        children=_children(result.facets),
+        error=None,
+        **PAGE_PARTS,
     )
+
+
+def _children(facets: dict) -> dict[str, dict[str, list]]:
+    """Per facet, the values nested under each value (a unit's districts and grassroots unions),
+    worked out once: the page's tree would otherwise look through every value for each one."""
+    out: dict[str, dict[str, list]] = {}
+    for name, values in facets.items():
+        nested = out[name] = {}
+        for value in values:
+            if value.parent:
+                nested.setdefault(value.parent, []).append(value)
+    return out
 
 
 def _chips(args, result) -> list[dict]:
