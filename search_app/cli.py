@@ -488,6 +488,8 @@ def index_command(data_dir, index_dir, rebuild, workers, wait, sources) -> None:
         shown.close()
     for error in report.errors:
         click.echo(f"Bỏ qua {error.path}: {error.reason}", err=True)
+    if report.rebuilt:
+        click.echo(report.rebuilt)
     click.echo(
         f"Xong sau {_seconds(report.seconds)} giây: thêm {_count(report.added)}, cập nhật {_count(report.updated)}, "
         f"xoá {_count(report.removed)}, giữ nguyên {_count(report.unchanged)}, lỗi {_count(len(report.errors))}."

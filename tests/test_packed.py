@@ -16,7 +16,7 @@ import pytest
 from test_evaluate import QUERIES
 
 from indexer import whoosh_w3
-from indexer.index.build import build_index, current_generation, open_index
+from indexer.index.build import OLDER, build_index, current_generation, open_index
 from indexer.index.packed import EXTENSION, PackedSegment, packed_path
 from search_app.engine import SearchRequest
 from search_app.engine.arrays import ArrayStore
@@ -212,6 +212,8 @@ def test_a_damaged_packed_file_loses_no_document_and_the_next_build_rebuilds_the
     damaged = current_generation(index_dir)
     report = build_index([folder], index_dir)  # no change to the sources: the index is rebuilt all the same
     assert report.added == 4 and current_generation(index_dir) != damaged
+    assert "hỏng tệp vị trí" in report.rebuilt and path.name in report.rebuilt
+    assert build_index([folder], index_dir).rebuilt is None
     assert engine_for(index_dir).search(SearchRequest(q='"tháng công nhân"')).total == 4
 
 
@@ -239,8 +241,21 @@ def test_a_packed_file_of_another_version_is_refused_and_the_next_build_rebuilds
     assert engine.search(SearchRequest(q="thang cong nhan")).total == 3
     assert "another version of tracuu (1)" in caplog.text
     older = current_generation(index_dir)
-    build_index([folder], index_dir)
+    assert "hỏng tệp vị trí" in build_index([folder], index_dir).rebuilt
     assert current_generation(index_dir) != older
     fresh = engine_for(index_dir)
     assert fresh.arrays_store.unpacked_segments(fresh.searcher()) == 0
     assert fresh.search(SearchRequest(q='"tháng công nhân"')).total == 3
+
+
+def test_an_index_of_the_older_layout_is_rebuilt_by_the_next_build_and_says_so(tmp_path):
+    folder, index_dir = tmp_path / "corpus", tmp_path / "index"
+    _corpus(folder, range(3))
+    _older(folder, index_dir)  # positions in Whoosh's postings too, as indexes were written before
+    older = current_generation(index_dir)
+    report = build_index([folder], index_dir)
+    assert report.rebuilt == OLDER and report.added == 3
+    assert current_generation(index_dir) != older
+    with open_index(index_dir).searcher() as searcher:
+        assert not searcher.schema["body_folded"].format.supports("positions")  # the current layout
+    assert engine_for(index_dir).search(SearchRequest(q='"tháng công nhân"')).total == 3

@@ -86,6 +86,7 @@ class BuildReport:
     unchanged: int = 0
     errors: list[ReadError] = field(default_factory=list)
     seconds: float = 0.0
+    rebuilt: str | None = None  # why an existing index was rebuilt without being asked (for the person)
 
     @property
     def changed(self) -> int:
@@ -354,23 +355,30 @@ class _Plan:
     whoosh_positions: bool = False
 
 
-def schema_is_current(generation: Path, whoosh_positions: bool = False) -> bool:
-    """False for an index that must be rebuilt: written by an older version of tracuu, in the other
-    layout, or missing a packed file that alone held a segment's positions."""
+OLDER = "Chỉ mục được tạo bởi một phiên bản tracuu cũ hơn: đã dựng lại toàn bộ."
+DAMAGED = "Chỉ mục thiếu hoặc hỏng tệp vị trí ({names}): đã dựng lại toàn bộ."
+
+
+def must_rebuild(generation: Path, whoosh_positions: bool = False) -> str | None:
+    """Why an index must be rebuilt (in Vietnamese), or None: written by an older version of tracuu,
+    in the other layout, or missing a packed file that alone held a segment's positions."""
     ix = whoosh_index.open_dir(str(generation))
     stored, wanted = ix.schema, build_schema(whoosh_positions)
     if set(stored.names()) != set(wanted.names()):
-        return False
+        return OLDER
     if any(type(stored[name].format) is not type(wanted[name].format) for name in TEXT_FIELDS):
-        return False
-    return not only_packed(stored) or not missing_packed(generation, whoosh_w3.index_segments(ix))
+        return OLDER
+    missing = missing_packed(generation, whoosh_w3.index_segments(ix)) if only_packed(stored) else []
+    return DAMAGED.format(names=", ".join(p.name for p in missing)) if missing else None
 
 
 def _plan(sources, index_dir: Path, rebuild: bool, whoosh_positions: bool = False) -> _Plan:
     report = BuildReport()
     version = _version(index_dir)
     previous = version[0]
-    fresh = rebuild or previous is None or not schema_is_current(previous, whoosh_positions)
+    reason = must_rebuild(previous, whoosh_positions) if previous is not None and not rebuild else None
+    report.rebuilt = reason
+    fresh = rebuild or previous is None or reason is not None
     # a rebuild starts a new index, yet keeps when each document was first taken in
     history = _existing(whoosh_index.open_dir(str(previous))) if previous else {}
     existing = {} if fresh else history
