@@ -465,9 +465,9 @@ class FastSegmentWriter(SegmentWriter):
     ``after_flush(storage, schema, segment, pool)`` is called once a segment's postings are
     written, with the pool still holding them; ``before_commit(storage, schema, segments)`` with
     the segments a commit is about to name, before the table of contents naming them is written;
-    ``merged_terms(reader, fieldname)``, when a segment is merged in, gives a positional field's
-    terms as ``(term, ids, weights, counts, flat)`` (deleted documents too), or None to read the
-    field through Whoosh, a posting at a time.
+    ``merged_packed(reader)``, when a segment is merged in, gives what holds its positional fields'
+    terms (``field_terms(fieldname)``: ``(term, ids, counts, flat)``, deleted documents too), or
+    None to read them through Whoosh, a posting at a time.
     """
 
     def __init__(
@@ -477,7 +477,7 @@ class FastSegmentWriter(SegmentWriter):
         mergetype: Callable | None = None,
         after_flush: Callable | None = None,
         before_commit: Callable | None = None,
-        merged_terms: Callable | None = None,
+        merged_packed: Callable | None = None,
         **kwargs,
     ):
         super().__init__(ix, limitmb=limitmb, **kwargs)
@@ -488,7 +488,7 @@ class FastSegmentWriter(SegmentWriter):
         self.mergetype = mergetype
         self.after_flush = after_flush
         self.before_commit = before_commit
-        self.merged_terms = merged_terms
+        self.merged_packed = merged_packed
 
     @property
     def has_documents(self) -> bool:
@@ -501,11 +501,9 @@ class FastSegmentWriter(SegmentWriter):
 
     def add_postings_to_pool(self, reader, startdoc, docmap):
         live = None  # the new number of each of the reader's documents, -1 for a deleted one
+        packed = self.merged_packed(reader) if self.merged_packed is not None else None
         for fieldname in sorted(set(reader.indexed_field_names()) & set(self.schema.names())):
-            terms = None
-            if fieldname in self.pool.positional and self.merged_terms is not None:
-                terms = self.merged_terms(reader, fieldname)
-            if terms is None:
+            if packed is None or fieldname not in self.pool.positional:
                 self._add_field_postings(reader, fieldname, startdoc, docmap)
                 continue
             if live is None:
@@ -516,7 +514,7 @@ class FastSegmentWriter(SegmentWriter):
                     live[np.fromiter(docmap.keys(), np.int64, len(docmap))] = np.fromiter(
                         docmap.values(), np.int64, len(docmap)
                     )
-            for term, ids, _weights, counts, flat in terms:
+            for term, ids, counts, flat in packed.field_terms(fieldname):
                 new = live[ids]
                 kept = new >= 0
                 if not kept.any():

@@ -13,7 +13,7 @@ and weights (``whoosh_w3.CountsOnly``), which halves the index on disk and spare
 pickled position list per posting. The writer makes the file from its pool, where positions are
 kept as arrays (``write_from_pool``), a chunk of terms at a time in a few numpy calls, whichever
 way the segment was made (a worker process, a staff edit, a merge, which reads the merged
-segments' positions from their packed files: ``merged_terms``). An index whose positions are in
+segments' positions from their packed files: ``merged_packed``). An index whose positions are in
 Whoosh's postings too (``build_schema(whoosh_positions=True)``, and every index written before
 these files existed) gets its missing files at its next commit, read back from Whoosh's files
 (``ensure_packed``), and is read the slower way until then; where the packed file alone held the
@@ -132,7 +132,10 @@ def _read_terms(reader, schema):
             ids, weights, values = whoosh_w3.read_postings(
                 reader, fieldname, term, with_values=keeps, with_deleted=True
             )
-            yield fieldname, term, ids, weights, whoosh_w3.decode_positions(values) if keeps else None
+            positions = None
+            if keeps:  # every list decoded in one go (``decode_positions`` is one pickle.loads a posting)
+                positions = whoosh_w3.unpack_positions(*whoosh_w3.pack_positions(values), np.arange(len(ids)))
+            yield fieldname, term, ids, weights, positions
 
 
 def positional(schema, fieldname: str) -> bool:
@@ -145,31 +148,25 @@ def only_packed(schema) -> bool:
     return any(isinstance(schema[name].format, whoosh_w3.CountsOnly) for name in schema.names())
 
 
+def segment_packed(folder: str | Path | None, segment) -> PackedSegment | None:
+    """A segment's packed file mapped, or None: none, damaged (logged), or not of this segment's size."""
+    found = open_packed(packed_path(folder, segment)) if folder else None
+    return found if found is not None and found.doc_count == segment.doc_count_all() else None
+
+
 def missing_packed(folder: str | Path, segments) -> list[Path]:
     """The packed files of ``segments`` that are missing or damaged."""
-    missing = []
-    for segment in segments:
-        path = packed_path(folder, segment)
-        found = open_packed(path)
-        if found is None or found.doc_count != segment.doc_count_all():
-            missing.append(path)
-    return missing
+    return [packed_path(folder, segment) for segment in segments if segment_packed(folder, segment) is None]
 
 
-def merged_terms(reader, fieldname: str):
-    """A positional field's terms in a segment being merged, read from its packed file (``FastSegmentWriter``).
-
-    None (read through Whoosh) for a segment without a packed file whose positions Whoosh keeps.
-    """
+def merged_packed(reader) -> PackedSegment | None:
+    """The packed file of a segment being merged (``FastSegmentWriter``), or None to read it through
+    Whoosh, which for a segment whose positions the packed file alone held raises ``PackedMissing``."""
     folder = whoosh_w3.segment_folder(reader)
-    packed = open_packed(packed_path(folder, reader.segment())) if folder else None
-    if packed is not None and packed.doc_count != reader.doc_count_all():
-        packed = None
-    if packed is None:
-        if isinstance(reader.schema[fieldname].format, whoosh_w3.CountsOnly):
-            raise PackedMissing(packed_path(folder or ".", reader.segment()))
-        return None
-    return packed.field_terms(fieldname)
+    packed = segment_packed(folder, reader.segment())
+    if packed is None and only_packed(reader.schema):
+        raise PackedMissing(packed_path(folder or ".", reader.segment()))
+    return packed
 
 
 def _write(storage, schema, segment, terms) -> Path:
@@ -422,13 +419,13 @@ class PackedSegment:
         return out
 
     def field_terms(self, fieldname: str):
-        """Every term of a field, in order: (term bytes, ids, weights, counts, flat positions), as arrays."""
+        """Every term of a field, in order: (term bytes, ids, counts, flat positions), as arrays."""
         prefix = fieldname.encode("utf-8") + b"\0"
         n = self._first_term(fieldname)
         while n < self.terms and (key := self._key(n)).startswith(prefix):
-            ids, weights = self.postings(n)
+            ids, _counts, _boost = self.posting_counts(n)
             counts, flat = self.positions(n, ids)
-            yield key[len(prefix) :], ids, weights, counts, flat
+            yield key[len(prefix) :], ids, counts, flat
             n += 1
 
     def count(self, n: int) -> int:

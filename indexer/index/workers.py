@@ -21,7 +21,7 @@ from whoosh import index as whoosh_index
 
 from indexer.documents.article import Article
 from indexer.index.merge_policy import merge_small_segments
-from indexer.index.packed import ensure_packed, merged_terms, write_from_pool
+from indexer.index.packed import ensure_packed, merged_packed, write_from_pool
 from indexer.text.analysis import load_segmenter
 from indexer.whoosh_w3 import FastSegmentWriter
 
@@ -99,7 +99,7 @@ def segment_writer(ix, pool_mb: int, lock: bool = True) -> FastSegmentWriter:
         mergetype=merge_small_segments,
         after_flush=write_from_pool,
         before_commit=ensure_packed,
-        merged_terms=merged_terms,
+        merged_packed=merged_packed,
     )
 
 

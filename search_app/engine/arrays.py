@@ -30,7 +30,7 @@ import numpy as np
 from whoosh.searching import Searcher
 
 from indexer import whoosh_w3
-from indexer.index.packed import PackedMissing, PackedSegment, open_packed, packed_path, term_key
+from indexer.index.packed import PackedMissing, PackedSegment, packed_path, segment_packed, term_key
 from indexer.index.schema import indexed_sequences
 from search_app.engine.lru import LRUCache
 from search_app.engine.query import MAX_PREFIX_TERMS, TEXT_FIELDS
@@ -390,10 +390,7 @@ class ArrayStore:
             if key in self._packed:
                 self._packed.move_to_end(key)
                 return self._packed[key]
-        folder = whoosh_w3.segment_folder(leaf)
-        found = open_packed(packed_path(folder, leaf.segment())) if folder else None
-        if found is not None and found.doc_count != leaf.doc_count_all():
-            found = None
+        found = segment_packed(whoosh_w3.segment_folder(leaf), leaf.segment())
         with self._lock:
             self._packed[key] = found
             while len(self._packed) > PACKED_KEPT:
