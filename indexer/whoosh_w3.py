@@ -15,8 +15,9 @@ here reach into the W3 codec of the pinned whoosh-reloaded to do both in bulk:
   field lengths read once at commit, plus ``finish_segment`` and ``commit_with`` for segments
   written by worker processes, hooks for the packed postings files of ``indexer.index.packed``
   (after a segment is written, before a commit names its segments, and to read a merged
-  segment's positions); ``CountsOnly`` is the text fields' format, whose positions Whoosh does
-  not store; ``encode_positions`` is the Positions format's encoding.
+  segment's positions); ``CountsOnly`` is the text fields' format, whose postings Whoosh does
+  not store (the writer puts only their terms' statistics in Whoosh's term table:
+  ``_write_term_statistics``); ``encode_positions`` is the Positions format's encoding.
 
 Nothing else in the project imports a private Whoosh name. The names used here are those of
 the version below; importing this module under another version fails with a clear message
@@ -28,17 +29,17 @@ from __future__ import annotations
 import pickle
 from array import array
 from collections.abc import Callable
-from itertools import accumulate, chain, repeat
+from itertools import accumulate, chain, groupby, repeat
 from pathlib import Path
 
 import numpy as np
 import whoosh
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, W3TermInfo, _lenfield
 from whoosh.formats import Format, tokens
 from whoosh.index import TOC
 from whoosh.matching.wrappers import FilterMatcher
-from whoosh.system import _INT_SIZE, pack_uint
-from whoosh.util.numeric import byte_to_length
+from whoosh.system import _INT_SIZE, pack_uint, pack_ushort
+from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
 WRITTEN_FOR = (2, 7, 5)
@@ -269,14 +270,17 @@ def deleted_docs(leaf) -> np.ndarray:
 
 
 class CountsOnly(Format):
-    """A text field's format whose positions live in the packed file only, not in Whoosh's postings.
+    """A text field's format whose postings and positions live in the packed file only.
 
-    Whoosh keeps each posting's document and weight (the term's count times the field's boost)
-    and no value, so a posting costs Whoosh no pickled position list to write, store or read.
-    The positions reach the writer's pool as lists (``word_values`` and the schema's shortcut both
-    give them) and go to the segment's packed file (``indexer.index.packed``), which our
-    evaluator reads. Whoosh's own phrase matchers refuse such a field (it ``supports`` no
-    positions); an index with Whoosh's ``Positions`` instead keeps them in both places.
+    Whoosh keeps each term's statistics in its term table (document frequency, total and top
+    weight, shortest and longest document: what idf, BM25F and "more like this" read) and no
+    postings, so the writer spends no Python on each posting for Whoosh, and the index holds
+    each posting once. The positions reach the writer's pool as lists (``word_values`` and the
+    schema's shortcut both give them) and go to the segment's packed file
+    (``indexer.index.packed``), which our evaluator reads. Whoosh's own matchers find nothing in
+    such a field; an index with Whoosh's ``Positions`` instead keeps everything in both places.
+    (Indexes written at stop 15 hold these fields' documents and weights in Whoosh's postings
+    too: read the same way, through their packed files.)
     """
 
     posting_size = 0
@@ -419,7 +423,14 @@ class TermPool:
 
     def iter_postings(self):
         """Every posting as Whoosh's writer takes them: by term, then document, values encoded."""
-        for (fieldname, term), ids, weights, positions, values in self._sorted():
+        return self._whoosh_postings(self._sorted())
+
+    def by_field(self):
+        """The terms of ``_sorted`` grouped by field: (fieldname, its terms)."""
+        return groupby(self._sorted(), key=lambda found: found[0][0])
+
+    def _whoosh_postings(self, terms):
+        for (fieldname, term), ids, weights, positions, values in terms:
             if values is None and fieldname in self.encoded:
                 counts, flat = positions
                 ends, flat = np.cumsum(counts).tolist(), flat.tolist()
@@ -448,6 +459,12 @@ class _SegmentLengths:
         if lengths is None:
             return default
         return lengths[docnum]
+
+    def array(self, fieldname) -> np.ndarray:
+        """A field's length in every document of the segment, as Whoosh decodes it (0 for none)."""
+        lengths = self._fields[fieldname] if fieldname in self._fields else self._read(fieldname)
+        self._fields[fieldname] = lengths
+        return np.array([0 if n is None else n for n in lengths or ()], dtype=np.float64)
 
     def _read(self, fieldname):
         reader = self._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
@@ -558,9 +575,44 @@ class FastSegmentWriter(SegmentWriter):
         self.perdocwriter.close()
         perdoc = self.per_document_reader()
         try:
-            self.fieldwriter.add_postings(self.schema, _SegmentLengths(perdoc), self.pool.iter_postings())
+            lengths = _SegmentLengths(perdoc)
+            for fieldname, terms in self.pool.by_field():
+                fieldobj = self.schema[fieldname]
+                if isinstance(fieldobj.format, CountsOnly):
+                    _write_term_statistics(self.fieldwriter, fieldname, fieldobj, terms, lengths.array(fieldname))
+                else:
+                    self.fieldwriter.add_postings(self.schema, lengths, self.pool._whoosh_postings(terms))
             self.fieldwriter.close()
         finally:
             perdoc.close()
         if self.after_flush is not None:
             self.after_flush(self.storage, self.schema, self.get_segment(), self.pool)
+
+
+_TERM_INFO = W3TermInfo._struct
+_NO_POSTINGS = pickle.dumps(((), (), ()), 2)  # "inlined" postings, none: a matcher over them is empty
+
+
+def _write_term_statistics(fieldwriter, fieldname: str, fieldobj, terms, lengths: np.ndarray) -> None:
+    """A ``CountsOnly`` field's rows of the term table: each term's statistics as Whoosh's postings
+    writer works them out (total weight, document frequency, shortest and longest document, top
+    weight, first and last document), and no postings: the packed file holds them."""
+    fieldwriter.start_field(fieldname, fieldobj)
+    prefix = pack_ushort(fieldwriter._fieldid)
+    add = fieldwriter._tindex.add
+    for (_fieldname, term), ids, weights, _positions, _values in terms:
+        found = lengths[ids]
+        found = found[found > 0]  # Whoosh skips a document without a length
+        shortest, longest = (float(found.min()), float(found.max())) if len(found) else (None, 0)
+        row = _TERM_INFO.pack(
+            True,
+            float(weights.sum()),
+            len(ids),
+            0 if shortest is None else length_to_byte(shortest),
+            length_to_byte(longest),
+            max(float(weights.max()), 0.0),
+            int(ids[0]),
+            int(ids[-1]),
+        )
+        add(prefix + term, row + _NO_POSTINGS)
+    fieldwriter.finish_field()

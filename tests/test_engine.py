@@ -49,6 +49,32 @@ def test_document_related_and_suggest(big_engine):
     assert big_engine.suggest("cong doan") is None
 
 
+def test_related_documents_are_whooshs_more_like_this(big_engine, big_reference):
+    """Whoosh's "more like this" runs on the twin keeping its postings; ours on the packed files."""
+    from indexer.index.build import open_index
+
+    with open_index(big_reference).searcher() as searcher:
+        ids = list(searcher.reader().column_reader("id"))
+        shown = big_engine.arrays(big_engine.searcher()).shown()
+        keys = big_engine.arrays(big_engine.searcher()).dates("dupkey")
+        compared = 0
+        for docnum in range(0, len(ids), 97):
+            if not shown[docnum] or searcher.reader().is_deleted(docnum):
+                continue
+            doc = searcher.stored_fields(docnum)["doc"]
+            text = doc["title"] + "\n" + doc.get("body", "")[:4000]
+            hits = searcher.more_like(docnum, "body_folded", text=text, top=200, numterms=12)
+            theirs = [
+                h["doc"]["id"]
+                for h in hits
+                if shown[h.docnum] and (keys[docnum] == 0 or keys[h.docnum] != keys[docnum])
+            ][:5]
+            ours = [d["id"] for d in big_engine.related(ids[docnum])]
+            assert ours == theirs, doc["id"]
+            compared += bool(ours)
+    assert compared >= 10
+
+
 def test_a_cached_answer_is_never_older_than_the_index(tmp_path):
     from indexer.index.build import build_index
 

@@ -8,9 +8,10 @@ numbers, counts and positions as plain little-endian arrays, which the server me
 page cache is the cache, shared by every process, and a server's own memory does not grow
 with the variety of queries.
 
-The text fields' positions are kept here only: Whoosh's postings of those fields hold documents
-and weights (``whoosh_w3.CountsOnly``), which halves the index on disk and spares the writer a
-pickled position list per posting. The writer makes the file from its pool, where positions are
+The text fields' postings and positions are kept here only: Whoosh keeps those fields' term
+statistics and no postings (``whoosh_w3.CountsOnly``), which spares the writer Python per posting
+for Whoosh and the disk a second copy of every posting; a lost file of this layout cannot be read
+again from Whoosh, and the next build rebuilds the index. The writer makes the file from its pool, where positions are
 kept as arrays (``write_from_pool``), a chunk of terms at a time in a few numpy calls, whichever
 way the segment was made (a worker process, a staff edit, a merge, which reads the merged
 segments' positions from their packed files: ``merged_packed``). An index whose positions are in

@@ -17,8 +17,8 @@ class VietnameseText(fields.TEXT):
     The terms, frequencies and positions are the analyzer's, given to the writer as the format
     gives them (lists, or Whoosh's encoding); only the token stream in between (one object per
     token) is skipped.
-    Positions are kept in the packed files only (``CountsOnly``), or also in Whoosh's postings
-    (``whoosh_positions``: Whoosh's own phrase matchers then work, at about twice the disk).
+    Postings and positions are kept in the packed files only (``CountsOnly``), or also in Whoosh's
+    postings (``whoosh_positions``: Whoosh's own matchers then work, at about twice the disk).
     """
 
     def __init__(self, *args, whoosh_positions: bool = False, **kwargs):

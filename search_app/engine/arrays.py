@@ -130,6 +130,8 @@ class IndexArrays:
         parts: list[tuple[np.ndarray, np.ndarray, float, int]] = []  # ids, counts, boost, offset to add
         for (leaf, offset), packed in zip(self.leaves, self._packs(), strict=True):
             if packed is None:
+                if only_packed_field(self.searcher.schema, fieldname):
+                    self._store.lost_packed(leaf)  # Whoosh holds none of this field's postings: none found here
                 read = self._leaf_postings(leaf, offset, fieldname, text)
                 parts.append((read.ids, read.weights, 1.0, 0))
                 continue
@@ -242,7 +244,7 @@ class IndexArrays:
             if postings is None or kept is None:
                 postings, kept = self._leaf_read(leaf, offset, fieldname, text, True)
             if kept is None:  # its packed file, which alone held them, is missing or damaged
-                self._store.lost_positions(leaf)
+                self._store.lost_packed(leaf)
                 continue
             counts, flat = whoosh_w3.unpack_positions(kept.rows, kept.offsets, np.searchsorted(postings.ids, mine))
             self._store.count_decoded(len(mine))
@@ -351,6 +353,12 @@ class IndexArrays:
         return np.uint64(self.searcher.schema["date"].to_column_value(value))
 
 
+def only_packed_field(schema, fieldname: str) -> bool:
+    """Whether a field's postings are in the packed files only (``CountsOnly``: Whoosh keeps its
+    terms' statistics, no postings)."""
+    return fieldname in schema and isinstance(schema[fieldname].format, whoosh_w3.CountsOnly)
+
+
 def whoosh_positions(schema, fieldname: str) -> bool:
     """Whether Whoosh's own postings of a field hold its positions (not so for ``CountsOnly``)."""
     return fieldname in schema and schema[fieldname].format.supports("positions")
@@ -415,8 +423,9 @@ class ArrayStore:
     def put(self, key, value, nbytes: int) -> None:
         self._cache.put(key, value, nbytes)
 
-    def lost_positions(self, leaf) -> None:
-        """Say, once per segment, that a phrase cannot be checked in it until the index is rebuilt."""
+    def lost_packed(self, leaf) -> None:
+        """Say, once per segment, that its words cannot be found until the index is rebuilt (its packed
+        file alone held the text fields' postings and positions, and is missing or damaged)."""
         key = whoosh_w3.segment_key(leaf)
         with self._lock:
             if key in self._lost:

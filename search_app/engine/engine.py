@@ -20,6 +20,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+from whoosh import query as Q
 from whoosh.searching import Searcher
 
 from indexer import whoosh_w3
@@ -153,12 +154,19 @@ class Engine:
         if docnum is None:
             return []
         arrays = self.arrays(searcher)
-        shown, keys = arrays.shown(), arrays.dates("dupkey")
         doc = searcher.stored_fields(docnum)["doc"]
         text = doc["title"] + "\n" + doc.get("body", "")[:4000]
-        hits = searcher.more_like(docnum, "body_folded", text=text, top=limit + 5, numterms=12)
-        kept = [h for h in hits if shown[h.docnum] and (keys[h.docnum] == 0 or keys[h.docnum] != keys[docnum])]
-        return [h["doc"] for h in kept[:limit]]
+        # Whoosh's "more like this" (its key terms, Bo1), scored by our evaluator: Whoosh keeps the
+        # text fields' term statistics, their postings are in the packed files
+        found = evaluate(Q.Or([Q.Term("body_folded", w, boost=b) for w, b in related_terms(searcher, text)]), arrays)
+        keys = arrays.dates("dupkey")
+        found.mask &= arrays.shown()
+        found.mask[docnum] = False
+        if keys[docnum]:
+            found.mask &= keys != keys[docnum]  # never a copy of this article
+        docs = np.flatnonzero(found.mask)
+        best = docs[np.lexsort((docs, -found.scores[docs]))[:limit]]
+        return [searcher.stored_fields(int(n))["doc"] for n in best]
 
     def copies(self, doc_id: str) -> list[dict]:
         """The other stored copies of this article (the same title and text from another source or
@@ -240,6 +248,12 @@ def _signed_by(request: SearchRequest, arrays: IndexArrays) -> np.ndarray | None
         return None
     codes, _labels = arrays.column("signer")
     return np.isin(codes, arrays.codes_for("signer", [signer_key(s) for s in request.signers]))
+
+
+def related_terms(searcher: Searcher, text: str, count: int = 12) -> list[tuple[str, float]]:
+    """The words of ``text`` that best tell it apart (folded body terms, with weights), as Whoosh's
+    ``more_like`` picks them."""
+    return searcher.key_terms_from_text("body_folded", text, numterms=count, normalize=False)
 
 
 def _search(searcher: Searcher, arrays: IndexArrays, request: SearchRequest, started: float) -> SearchResult:
