@@ -281,3 +281,19 @@ def test_an_index_of_the_older_layout_is_rebuilt_by_the_next_build_and_says_so(t
     with open_index(index_dir).searcher() as searcher:
         assert not searcher.schema["body_folded"].format.supports("positions")  # the current layout
     assert engine_for(index_dir).search(SearchRequest(q='"tháng công nhân"')).total == 3
+
+
+def test_an_index_whose_dates_are_searchable_terms_is_of_an_older_layout(tmp_path):
+    from whoosh import index as whoosh_index
+
+    from indexer.index.build import must_rebuild
+    from indexer.index.schema import build_schema
+
+    current, older = tmp_path / "current", tmp_path / "older"
+    current.mkdir(), older.mkdir()
+    whoosh_index.create_in(str(current), build_schema())
+    assert must_rebuild(current) is None
+    schema = build_schema()
+    schema["date"].indexed = True  # as every index before dates were kept in their column only
+    whoosh_index.create_in(str(older), schema)
+    assert must_rebuild(older) == OLDER

@@ -368,6 +368,8 @@ def must_rebuild(generation: Path, whoosh_positions: bool = False) -> str | None
         return OLDER
     if any(type(stored[name].format) is not type(wanted[name].format) for name in TEXT_FIELDS):
         return OLDER
+    if any(stored[name].indexed != wanted[name].indexed for name in wanted.names()):
+        return OLDER
     missing = missing_packed(generation, whoosh_w3.index_segments(ix)) if only_packed(stored) else []
     return DAMAGED.format(names=", ".join(p.name for p in missing)) if missing else None
 
