@@ -358,21 +358,36 @@ class TermPool:
     def add(self, item) -> None:
         fieldname, term, docnum, weight, value = item
         entry = self._terms.get((fieldname, term)) or self._entry(fieldname, term)
-        self._count += 1
         if len(entry) == 3:
+            self._count += 1
             entry[0].append(docnum)
             entry[1].append(weight)
             entry[2].append(value)
             return
-        if type(value) is bytes:  # Whoosh's encoding (a segment merged in through Whoosh)
-            value = list(accumulate(_decode_one(value)))
-        count = len(value)
-        if weight != count * self.boosts[fieldname]:
-            raise ValueError(f"{fieldname}: a weight other than count × field boost ({weight}) is not kept")
-        entry[0].append(docnum)
-        entry[0].append(count)
-        entry[1].extend(value)
-        self._positions += count
+        self.add_terms(fieldname, docnum, ((term, 0, weight, value),))
+
+    def add_terms(self, fieldname: str, docnum: int, items) -> int:
+        """One document's terms of a positional field, ``(term, count, weight, positions)`` as the
+        field's ``index`` gives them (positions as a list or Whoosh's encoding); the field's length in
+        the document (the sum of the counts) is returned."""
+        terms, boost = self._terms, self.boosts[fieldname]
+        length = postings = 0
+        for term, _count, weight, value in items:
+            entry = terms.get((fieldname, term)) or self._entry(fieldname, term)
+            if type(value) is bytes:  # Whoosh's encoding (a segment merged in through Whoosh)
+                value = list(accumulate(_decode_one(value)))
+            count = len(value)
+            if weight != count * boost:
+                raise ValueError(f"{fieldname}: a weight other than count × field boost ({weight}) is not kept")
+            pairs = entry[0]
+            pairs.append(docnum)
+            pairs.append(count)
+            entry[1].extend(value)
+            length += count
+            postings += 1
+        self._count += postings
+        self._positions += length
+        return length
 
     def extend(self, fieldname: str, term: bytes, ids, counts, flat) -> None:
         """Many postings of one positional term at once (arrays), after any the pool already holds."""
@@ -550,6 +565,46 @@ class FastSegmentWriter(SegmentWriter):
                 new = docmap[docnum] if docmap is not None else startdoc + docnum
                 add((fieldname, term, new, matcher.weight(), matcher.value()))
                 matcher.next()
+
+    def add_document(self, **fields):
+        """Whoosh's ``add_document``, but a positional text field's terms go to the pool in one call
+        (``TermPool.add_terms``), not one call and one tuple a term."""
+        self._check_state()
+        perdocwriter, schema, docnum, pool = self.perdocwriter, self.schema, self.docnum, self.pool
+        docboost = self._doc_boost(fields)
+        fieldnames = sorted(name for name in fields if not name.startswith("_"))
+        self._check_fields(schema, fieldnames)
+        perdocwriter.start_doc(docnum)
+        try:
+            for fieldname in fieldnames:
+                value = fields.get(fieldname)
+                if value is None:
+                    continue
+                field = schema[fieldname]
+                length = 0
+                if field.indexed:
+                    fieldboost = self._field_boost(fields, fieldname, docboost)
+                    items = field.index(value)
+                    if fieldname in pool.positional and fieldboost == 1.0 and field.scorable:
+                        length = pool.add_terms(fieldname, docnum, items)
+                    else:
+                        for tbytes, freq, weight, vbytes in items:
+                            if field.scorable:
+                                length += freq
+                            pool.add((fieldname, tbytes, docnum, weight * fieldboost, vbytes))
+                if field.separate_spelling() or field.vector:
+                    raise ValueError(f"{fieldname}: spelling and vector fields are not written by this writer")
+                customval = fields.get(f"_stored_{fieldname}", value)
+                perdocwriter.add_field(fieldname, field, customval if field.stored else None, length)
+                column = field.column_type
+                if column and customval is not None:
+                    perdocwriter.add_column_value(fieldname, column, field.to_column_value(customval))
+        except Exception:
+            perdocwriter.cancel_doc()
+            raise
+        perdocwriter.finish_doc()
+        self._added = True
+        self.docnum += 1
 
     def finish_segment(self):
         """Write out what was added as a segment of its own, not yet part of any commit."""

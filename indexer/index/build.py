@@ -147,9 +147,12 @@ def duplicate_key(article: Article) -> int:
     def letters(text: str) -> str:
         return "".join(ch for ch in fold_accents(text).lower() if ch.isalnum())
 
-    # the first 300 letters of the body, folding no more of it than it takes (NFC text folds char by char)
-    start = letters(article.body[:2000])
-    start = start if len(start) >= 300 else letters(article.body)
+    # the first 300 letters of the body, folding no more of it than it takes (text folds char by char,
+    # so the letters of a prefix are a prefix of the letters)
+    for size in (500, 2000, len(article.body)):
+        start = letters(article.body[:size])
+        if len(start) >= 300:
+            break
     digest = hashlib.blake2b((letters(article.title) + "|" + start[:300]).encode(), digest_size=8)
     return (int.from_bytes(digest.digest(), "big") >> 1) or 1
 
