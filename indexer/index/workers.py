@@ -11,6 +11,7 @@ fails or is killed leaves the last commit as it was.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import queue
@@ -64,8 +65,13 @@ def write_segments(
         context.Process(target=_write_share, args=(str(generation), n, share, prepare, pool_mb, messages), daemon=True)
         for n, share in enumerate(parts)
     ]
-    for process in processes:
-        process.start()
+    # the articles stay the parent's: a worker's collections skip them, not copying every page they touch
+    gc.freeze()
+    try:
+        for process in processes:
+            process.start()
+    finally:
+        gc.unfreeze()
     segments: dict[int, list] = {}
     try:
         while len(segments) < len(processes):
