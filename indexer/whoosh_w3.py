@@ -26,10 +26,12 @@ rather than reading an index wrongly.
 
 from __future__ import annotations
 
+import heapq
 import pickle
 from array import array
 from collections.abc import Callable
 from itertools import accumulate, chain, groupby, repeat
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -331,7 +333,6 @@ class TermPool:
         self.positional = frozenset(self.boosts)
         self.encoded = encoded
         self.fieldnames: set[str] = set()
-        self.merged = False  # set when segments are merged in: their postings may come out of order
         self._terms: dict[tuple[str, bytes], tuple] = {}
         self._count = self._positions = 0
 
@@ -389,60 +390,28 @@ class TermPool:
         self._positions += length
         return length
 
-    def extend(self, fieldname: str, term: bytes, ids, counts, flat) -> None:
-        """Many postings of one positional term at once (arrays), after any the pool already holds."""
-        entry = self._entry(fieldname, term)
-        pairs = np.empty((len(ids), 2), dtype=np.uint32)
-        pairs[:, 0], pairs[:, 1] = ids, counts
-        entry[0].frombytes(pairs.tobytes())
-        entry[1].frombytes(np.asarray(flat, dtype=np.uint32).tobytes())
-        self._count += len(ids)
-        self._positions += len(flat)
+    def field_keys(self) -> dict[str, list[bytes]]:
+        """Each field's terms in the pool, sorted."""
+        found: dict[str, list[bytes]] = {}
+        for fieldname, term in self._terms:
+            found.setdefault(fieldname, []).append(term)
+        return {fieldname: sorted(terms) for fieldname, terms in sorted(found.items())}
 
-    def _sorted(self):
-        """Each term in key order as (key, ids, weights, positions, values), postings in document order.
+    def term(self, key: tuple[str, bytes]) -> tuple:
+        """One term as (key, ids, weights, positions, values), its postings in document order.
 
         ``positions`` is (count per posting, flat positions) for a positional field, else None;
         ``values`` the values of a field without positions, else None.
         """
-        for key in sorted(self._terms):
-            entry = self._terms[key]
-            if len(entry) == 3:
-                ids = np.frombuffer(entry[0], dtype=np.uint32)
-                weights = np.frombuffer(entry[1], dtype=np.float64)
-                values, positions = entry[2], None
-                counts = None
-            else:
-                pairs = np.frombuffer(entry[0], dtype=np.uint32).reshape(-1, 2)
-                ids, counts = pairs[:, 0], pairs[:, 1]
-                weights = counts * self.boosts[key[0]]
-                positions, values = (counts, np.frombuffer(entry[1], dtype=np.uint32)), None
-            if self.merged and len(ids) > 1 and not (ids[1:] > ids[:-1]).all():
-                order = np.argsort(ids, kind="stable")
-                ids, weights = ids[order], weights[order]
-                if values is not None:
-                    values = [values[n] for n in order]
-                else:
-                    starts = (np.cumsum(counts, dtype=np.int64) - counts)[order]
-                    counts = counts[order]
-                    positions = counts, positions[1][ranges(starts, counts.astype(np.int64))]
-            yield key, ids, weights, positions, values
-
-    def sorted_terms(self):
-        """Each term in key order, its postings in document order: (fieldname, term, ids, weights, positions).
-
-        ``positions`` is (count per posting, flat positions) for a positional field, else None.
-        """
-        for (fieldname, term), ids, weights, positions, _values in self._sorted():
-            yield fieldname, term, ids, weights, positions
-
-    def iter_postings(self):
-        """Every posting as Whoosh's writer takes them: by term, then document, values encoded."""
-        return self._whoosh_postings(self._sorted())
-
-    def by_field(self):
-        """The terms of ``_sorted`` grouped by field: (fieldname, its terms)."""
-        return groupby(self._sorted(), key=lambda found: found[0][0])
+        entry = self._terms[key]
+        if len(entry) == 3:
+            ids = np.frombuffer(entry[0], dtype=np.uint32)
+            weights = np.frombuffer(entry[1], dtype=np.float64)
+            return _in_document_order(key, ids, weights, None, entry[2])
+        pairs = np.frombuffer(entry[0], dtype=np.uint32).reshape(-1, 2)
+        ids, counts = pairs[:, 0], pairs[:, 1]
+        positions = (counts, np.frombuffer(entry[1], dtype=np.uint32))
+        return _in_document_order(key, ids, counts * self.boosts[key[0]], positions, None)
 
     def _whoosh_postings(self, terms):
         for (fieldname, term), ids, weights, positions, values in terms:
@@ -458,6 +427,50 @@ class TermPool:
     def cleanup(self) -> None:
         self._terms.clear()
         self._count = self._positions = 0
+
+
+def _in_document_order(key, ids, weights, positions, values) -> tuple:
+    """A term's postings as (key, ids, weights, positions, values), sorted by document where merged
+    segments left them out of order."""
+    if len(ids) > 1 and not (ids[1:] > ids[:-1]).all():
+        order = np.argsort(ids, kind="stable")
+        ids, weights = ids[order], weights[order]
+        if values is not None:
+            values = [values[n] for n in order]
+        else:
+            counts, flat = positions
+            starts = (np.cumsum(counts, dtype=np.int64) - counts)[order]
+            counts = counts[order]
+            positions = counts, flat[ranges(starts, counts.astype(np.int64))]
+    return key, ids, weights, positions, values
+
+
+def _merged_terms(fieldname: str, boost: float, pooled, sources):
+    """A positional field's terms from the pool (``pooled``: ``TermPool.term`` rows) and from merged
+    segments' packed files (``sources``: (packed, new number of each document or -1)), one row per
+    term in key order, as ``TermPool.term`` gives them."""
+    streams = [((key[1], ids, positions[0], positions[1]) for key, ids, _w, positions, _v in pooled)]
+    streams += [_packed_terms(packed, live, fieldname) for packed, live in sources]
+    for term, group in groupby(heapq.merge(*streams, key=itemgetter(0)), key=itemgetter(0)):
+        parts = list(group)
+        if len(parts) == 1:
+            _term, ids, counts, flat = parts[0]
+        else:
+            ids, counts, flat = (np.concatenate([part[n] for part in parts]) for n in (1, 2, 3))
+        yield _in_document_order((fieldname, term), ids, counts * boost, (counts, flat), None)
+
+
+def _packed_terms(packed, live: np.ndarray, fieldname: str):
+    """A merged segment's terms of a field as (term, new document numbers, counts, flat positions),
+    its deleted documents left out."""
+    for term, ids, counts, flat in packed.field_terms(fieldname):
+        new = live[ids]
+        kept = new >= 0
+        if not kept.all():
+            if not kept.any():
+                continue
+            flat, counts = flat[np.repeat(kept, counts)], counts[kept]
+        yield term, new[kept], counts, flat
 
 
 class _SegmentLengths:
@@ -494,12 +507,16 @@ class FastSegmentWriter(SegmentWriter):
     """``SegmentWriter`` with the pool and the commit-time length lookups above.
 
     ``mergetype`` is the merge policy of every commit (Whoosh's public ``writer.mergetype``);
-    ``after_flush(storage, schema, segment, pool)`` is called once a segment's postings are
-    written, with the pool still holding them; ``before_commit(storage, schema, segments)`` with
-    the segments a commit is about to name, before the table of contents naming them is written;
+    ``after_flush(storage, schema, segment, terms)`` is called as a segment's postings are written,
+    with every term of the segment in key order (``(fieldname, term, ids, weights, positions)``,
+    ``positions`` being (count per posting, flat positions) or None), each once Whoosh has it;
+    ``before_commit(storage, schema, segments)`` with the segments a commit is about to name, before
+    the table of contents naming them is written;
     ``merged_packed(reader)``, when a segment is merged in, gives what holds its positional fields'
     terms (``field_terms(fieldname)``: ``(term, ids, counts, flat)``, deleted documents too), or
-    None to read them through Whoosh, a posting at a time.
+    None to read them through Whoosh, a posting at a time. Those terms are not pooled: they are
+    streamed, term by term, into the new segment's files as it is written, so merging segments
+    costs a chunk of terms in memory, not the segments' postings.
     """
 
     def __init__(
@@ -521,6 +538,7 @@ class FastSegmentWriter(SegmentWriter):
         self.after_flush = after_flush
         self.before_commit = before_commit
         self.merged_packed = merged_packed
+        self._streamed: list[tuple] = []  # (packed, new document numbers) of each segment merged in
 
     @property
     def has_documents(self) -> bool:
@@ -528,8 +546,15 @@ class FastSegmentWriter(SegmentWriter):
         return bool(self._added)
 
     def add_reader(self, reader):
-        self.pool.merged = True
+        """Whoosh's ``add_reader``, keeping the exact total length of each field where no document of
+        the reader was deleted: Whoosh adds up the one-byte approximations of each document's length,
+        which moves every score of the joined segment a little (BM25F's average length)."""
+        totals = self.perdocwriter._fieldlengths
+        before = dict(totals)
         super().add_reader(reader)
+        if not reader.has_deletions():
+            for fieldname in list(totals):
+                totals[fieldname] = before.get(fieldname, 0) + reader.field_length(fieldname)
 
     def add_postings_to_pool(self, reader, startdoc, docmap):
         live = None  # the new number of each of the reader's documents, -1 for a deleted one
@@ -546,14 +571,7 @@ class FastSegmentWriter(SegmentWriter):
                     live[np.fromiter(docmap.keys(), np.int64, len(docmap))] = np.fromiter(
                         docmap.values(), np.int64, len(docmap)
                     )
-            for term, ids, counts, flat in packed.field_terms(fieldname):
-                new = live[ids]
-                kept = new >= 0
-                if not kept.any():
-                    continue
-                if not kept.all():
-                    flat, counts = flat[np.repeat(kept, counts)], counts[kept]
-                self.pool.extend(fieldname, term, new[kept], counts, flat)
+                self._streamed.append((packed, live))
 
     def _add_field_postings(self, reader, fieldname, startdoc, docmap):
         """One field of a merged segment through Whoosh's matchers (live documents only)."""
@@ -630,36 +648,59 @@ class FastSegmentWriter(SegmentWriter):
         self.perdocwriter.close()
         perdoc = self.per_document_reader()
         try:
-            lengths = _SegmentLengths(perdoc)
-            for fieldname, terms in self.pool.by_field():
-                fieldobj = self.schema[fieldname]
-                if isinstance(fieldobj.format, CountsOnly):
-                    _write_term_statistics(self.fieldwriter, fieldname, fieldobj, terms, lengths.array(fieldname))
-                else:
-                    self.fieldwriter.add_postings(self.schema, lengths, self.pool._whoosh_postings(terms))
+            terms = self._write_terms(_SegmentLengths(perdoc))
+            if self.after_flush is None:
+                for _term in terms:
+                    pass
+            else:
+                self.after_flush(self.storage, self.schema, self.get_segment(), terms)
             self.fieldwriter.close()
         finally:
             perdoc.close()
-        if self.after_flush is not None:
-            self.after_flush(self.storage, self.schema, self.get_segment(), self.pool)
+        self._streamed = []
+
+    def _write_terms(self, lengths: _SegmentLengths):
+        """Write Whoosh's postings and term table of the new segment, field by field, giving each term
+        on (``after_flush``'s rows) once Whoosh has it: for a ``CountsOnly`` field, its statistics only."""
+        pool, schema = self.pool, self.schema
+        keys = pool.field_keys()
+        streamed = pool.positional if self._streamed else frozenset()
+        for fieldname in sorted(set(keys) | streamed):
+            pooled = (pool.term((fieldname, term)) for term in keys.get(fieldname, ()))
+            if fieldname in streamed:
+                pooled = _merged_terms(fieldname, pool.boosts[fieldname], pooled, self._streamed)
+            first = next(pooled, None)
+            if first is None:
+                continue
+            terms = chain((first,), pooled)
+            fieldobj = schema[fieldname]
+            if isinstance(fieldobj.format, CountsOnly):
+                terms = _with_term_statistics(self.fieldwriter, fieldname, fieldobj, terms, lengths.array(fieldname))
+            else:
+                terms = list(terms)
+                self.fieldwriter.add_postings(schema, lengths, pool._whoosh_postings(terms))
+            for (_fieldname, term), ids, weights, positions, _values in terms:
+                yield fieldname, term, ids, weights, positions
 
 
 _TERM_INFO = W3TermInfo._struct
 _NO_POSTINGS = pickle.dumps(((), (), ()), 2)  # "inlined" postings, none: a matcher over them is empty
 
 
-def _write_term_statistics(fieldwriter, fieldname: str, fieldobj, terms, lengths: np.ndarray) -> None:
-    """A ``CountsOnly`` field's rows of the term table: each term's statistics as Whoosh's postings
-    writer works them out (total weight, document frequency, shortest and longest document, top
-    weight, first and last document), and no postings: the packed file holds them."""
+def _with_term_statistics(fieldwriter, fieldname: str, fieldobj, terms, lengths: np.ndarray):
+    """``terms`` of a ``CountsOnly`` field, each given on once its row of the term table is written:
+    its statistics as Whoosh's postings writer works them out (total weight, document frequency,
+    shortest and longest document, top weight, first and last document), and no postings: the
+    packed file holds them."""
     fieldwriter.start_field(fieldname, fieldobj)
     prefix = pack_ushort(fieldwriter._fieldid)
     add = fieldwriter._tindex.add
-    for (_fieldname, term), ids, weights, _positions, _values in terms:
+    for row in terms:
+        (_fieldname, term), ids, weights, _positions, _values = row
         found = lengths[ids]
         found = found[found > 0]  # Whoosh skips a document without a length
         shortest, longest = (float(found.min()), float(found.max())) if len(found) else (None, 0)
-        row = _TERM_INFO.pack(
+        info = _TERM_INFO.pack(
             True,
             float(weights.sum()),
             len(ids),
@@ -669,5 +710,6 @@ def _write_term_statistics(fieldwriter, fieldname: str, fieldobj, terms, lengths
             int(ids[0]),
             int(ids[-1]),
         )
-        add(prefix + term, row + _NO_POSTINGS)
+        add(prefix + term, info + _NO_POSTINGS)
+        yield row
     fieldwriter.finish_field()

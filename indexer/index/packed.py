@@ -11,10 +11,11 @@ with the variety of queries.
 The text fields' postings and positions are kept here only: Whoosh keeps those fields' term
 statistics and no postings (``whoosh_w3.CountsOnly``), which spares the writer Python per posting
 for Whoosh and the disk a second copy of every posting; a lost file of this layout cannot be read
-again from Whoosh, and the next build rebuilds the index. The writer makes the file from its pool, where positions are
-kept as arrays (``write_from_pool``), a chunk of terms at a time in a few numpy calls, whichever
-way the segment was made (a worker process, a staff edit, a merge, which reads the merged
-segments' positions from their packed files: ``merged_packed``). An index whose positions are in
+again from Whoosh, and the next build rebuilds the index. The writer makes the file as it writes
+the segment (``write_terms``), from its pool, where positions are kept as arrays, and from the
+packed files of the segments a merge joins (``merged_packed``), streamed term by term; a chunk of
+terms at a time in a few numpy calls, whichever way the segment was made (a worker process, a
+staff edit, a merge). An index whose positions are in
 Whoosh's postings too (``build_schema(whoosh_positions=True)``, and every index written before
 these files existed) gets its missing files at its next commit, read back from Whoosh's files
 (``ensure_packed``), and is read the slower way until then; where the packed file alone held the
@@ -96,9 +97,10 @@ def term_key(fieldname: str, term: bytes) -> bytes:
 # --- writing ------------------------------------------------------------------------------
 
 
-def write_from_pool(storage, schema, segment, pool) -> Path:
-    """The packed file of a segment just written, from the writer's pool (which still holds its postings)."""
-    return _write(storage, schema, segment, pool.sorted_terms())
+def write_terms(storage, schema, segment, terms) -> Path:
+    """The packed file of a segment being written, from its terms as the writer gives them on
+    (``FastSegmentWriter``'s ``after_flush``: from its pool, and streamed from merged segments)."""
+    return _write(storage, schema, segment, terms)
 
 
 def ensure_packed(storage, schema, segments) -> None:
@@ -123,7 +125,7 @@ def write_packed(storage, schema, segment) -> Path:
 
 
 def _read_terms(reader, schema):
-    """Every term of a segment as ``TermPool.sorted_terms`` gives them, read through Whoosh."""
+    """Every term of a segment as ``write_terms`` takes them, read through Whoosh."""
     for fieldname in sorted(reader.indexed_field_names()):
         if fieldname not in schema:
             continue

@@ -4,9 +4,11 @@ Both halves of indexing a document are Python: pyvi segmenting it, and Whoosh po
 and encoding its postings. With one writer process the second half ran serially beside the
 pyvi workers, and the commit (a third of the work) ran alone at the end. Here every worker
 does everything for its share of the documents and hands back finished segments (a new one
-each time its postings fill ``pool_mb``, the ``index_pool_mb`` setting); the segments
-become part of the index only when the parent commits its table of contents, so a build that
-fails or is killed leaves the last commit as it was.
+each time its postings fill ``pool_mb``, the ``index_pool_mb`` setting), joined at the end
+so that a build leaves at most ``MOST_SEGMENTS`` (``join_segments``: a search reads every
+segment, and a large pool to make fewer costs memory); the segments become part of the index
+only when the parent commits its table of contents, so a build that fails or is killed leaves the
+last commit as it was.
 """
 
 from __future__ import annotations
@@ -19,14 +21,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 from whoosh import index as whoosh_index
+from whoosh.reading import SegmentReader
 
 from indexer.documents.article import Article
 from indexer.index.merge_policy import merge_small_segments
-from indexer.index.packed import ensure_packed, merged_packed, write_from_pool
+from indexer.index.packed import ensure_packed, merged_packed, write_terms
 from indexer.text.analysis import load_segmenter
 from indexer.whoosh_w3 import FastSegmentWriter
 
 REPORT_EVERY = 16  # documents between progress messages
+MOST_SEGMENTS = 4  # segments the workers of one build leave together, at most (one each past four workers)
 
 
 class WorkerFailed(RuntimeError):
@@ -61,8 +65,11 @@ def write_segments(
     context = multiprocessing.get_context("fork")
     messages = context.Queue()
     parts = shares(articles, workers)
+    most = max(1, MOST_SEGMENTS // len(parts))
     processes = [
-        context.Process(target=_write_share, args=(str(generation), n, share, prepare, pool_mb, messages), daemon=True)
+        context.Process(
+            target=_write_share, args=(str(generation), n, share, prepare, pool_mb, most, messages), daemon=True
+        )
         for n, share in enumerate(parts)
     ]
     # the articles stay the parent's: a worker's collections skip them, not copying every page they touch
@@ -103,13 +110,32 @@ def segment_writer(ix, pool_mb: int, lock: bool = True) -> FastSegmentWriter:
         limitmb=pool_mb,
         compound=False,
         mergetype=merge_small_segments,
-        after_flush=write_from_pool,
+        after_flush=write_terms,
         before_commit=ensure_packed,
         merged_packed=merged_packed,
     )
 
 
-def _write_share(generation: str, n: int, articles: list[Article], prepare, pool_mb: int, messages) -> None:
+def join_segments(ix, segments: list, most: int, pool_mb: int) -> list:
+    """Consecutive new segments joined into at most ``most``, in order: each time the two neighbours
+    with the fewest documents together. The text fields' postings are streamed from their packed
+    files (``FastSegmentWriter``), so a join costs little memory and no analysis."""
+    segments = list(segments)
+    while len(segments) > most:
+        together = [a.doc_count_all() + b.doc_count_all() for a, b in zip(segments, segments[1:], strict=False)]
+        at = together.index(min(together))
+        writer = segment_writer(ix, pool_mb, lock=False)
+        for segment in segments[at : at + 2]:
+            reader = SegmentReader(ix.storage, ix.schema, segment)
+            try:
+                writer.add_reader(reader)
+            finally:
+                reader.close()
+        segments[at : at + 2] = [writer.finish_segment()]
+    return segments
+
+
+def _write_share(generation: str, n: int, articles: list[Article], prepare, pool_mb: int, most: int, messages) -> None:
     parent = os.getppid()
     try:
         ix = whoosh_index.open_dir(generation)
@@ -127,6 +153,7 @@ def _write_share(generation: str, n: int, articles: list[Article], prepare, pool
                 messages.put(("progress", n, REPORT_EVERY))
         if writer.has_documents:
             segments.append(writer.finish_segment())
+        segments = join_segments(ix, segments, most, pool_mb)
         messages.put(("progress", n, len(articles) % REPORT_EVERY))
         messages.put(("segments", n, segments))
     except BaseException as exc:  # reported to the parent, which raises it
