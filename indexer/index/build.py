@@ -39,7 +39,7 @@ from indexer.documents.relations import number_key
 from indexer.documents.structure import signer_key
 from indexer.index.packed import missing_packed, only_packed
 from indexer.index.schema import TEXT_FIELDS, build_schema
-from indexer.index.workers import REPORT_EVERY, segment_writer, shares, write_segments
+from indexer.index.workers import REPORT_EVERY, Queued, segment_writer, shares, write_segments
 from indexer.text.analysis import load_segmenter, presegment
 from indexer.text.normalise import fold_accents
 
@@ -303,7 +303,7 @@ def _phase(on_phase: Callable[[str], None] | None, name: str) -> None:
         on_phase(name)
 
 
-def _telling_write(todo: list[Article], workers: int, progress, on_phase):
+def _telling_write(todo: list[Queued], workers: int, progress, on_phase):
     """``progress`` for the worker processes, also saying "write" once every worker has segmented its share.
 
     A worker reports every REPORT_EVERY documents and the rest of its share only once its last
@@ -352,7 +352,7 @@ class _Plan:
     previous: Path | None
     existing: dict[str, tuple]
     roots: list[Path]
-    todo: list[Article]
+    todo: list[Queued]
     gone: list[str]
     report: BuildReport
     whoosh_positions: bool = False
@@ -392,7 +392,7 @@ def _plan(sources, index_dir: Path, rebuild: bool, whoosh_positions: bool = Fals
     roots = [Path(s).resolve() for s in sources]
     seen: set[str] = set()
     failed_paths: list[Path] = []
-    todo: list[Article] = []
+    todo: list[Queued] = []
     for item in read_sources(roots):
         if isinstance(item, ReadError):
             path = Path(item.path.split(":")[0])
@@ -416,7 +416,7 @@ def _plan(sources, index_dir: Path, rebuild: bool, whoosh_positions: bool = Fals
         past = history.get(item.id)
         item.added = (past and past[2]) or now
         item.changed = past[3] if past and past[0] == item.content_hash and past[3] else now
-        todo.append(item)
+        todo.append(Queued.of(item))
         if old:
             report.updated += 1
         else:
@@ -450,16 +450,16 @@ def _apply(plan: _Plan, index_dir: Path, workers, pool_mb, progress, on_total, s
             load_segmenter()  # loaded here rather than by the first document, so the phase is seen
             on_phase("segment")
         if len(todo) >= INLINE_LIMIT:
-            for article in todo:
-                if article.id in existing:
-                    writer.delete_by_term("id", article.id)
+            for queued in todo:
+                if queued.id in existing:
+                    writer.delete_by_term("id", queued.id)
             told = _telling_write(todo, workers, progress, on_phase) if on_phase else progress
             segments = write_segments(generation, todo, prepare, workers, pool_mb, told)
             _phase(on_phase, "commit")
             writer.commit_with(segments)
         else:
-            for article in todo:
-                fields = prepare(article)
+            for queued in todo:
+                fields = prepare(queued.article())
                 if fresh:
                     writer.add_document(**fields)
                 else:
