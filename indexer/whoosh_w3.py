@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 import whoosh
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, W3TermInfo, _lenfield
+from whoosh.columns import TranslatingColumnReader
 from whoosh.formats import Format, tokens
 from whoosh.index import TOC
 from whoosh.matching.wrappers import FilterMatcher
@@ -555,6 +556,38 @@ class FastSegmentWriter(SegmentWriter):
         if not reader.has_deletions():
             for fieldname in list(totals):
                 totals[fieldname] = before.get(fieldname, 0) + reader.field_length(fieldname)
+
+    def write_per_doc(self, fieldnames, reader):
+        """Whoosh's ``write_per_doc`` (stored fields, lengths and columns of a merged segment, a
+        document at a time), with each field's lengths and columns read once: Whoosh looked for a
+        field's lengths file once per document and field."""
+        perdoc = getattr(reader, "_perdoc", None)
+        if perdoc is None or fieldnames != set(self.schema.names()):
+            return super().write_per_doc(fieldnames, reader)
+        schema, pdw = self.schema, self.perdocwriter
+        docmap = {} if reader.has_deletions() else None
+        lengths = _SegmentLengths(perdoc)
+        columns = {}
+        for fieldname in fieldnames:
+            column = schema[fieldname].column_type
+            if column and reader.has_column(fieldname):
+                found = reader.column_reader(fieldname, column)
+                if isinstance(found, TranslatingColumnReader):
+                    found = found.raw_column()
+                columns[fieldname] = list(found)
+        for docnum, stored in reader.iter_docs():
+            if docmap is not None:
+                docmap[docnum] = self.docnum
+            pdw.start_doc(self.docnum)
+            # in Whoosh's order (a set's), which orders the stored fields' pickle
+            for fieldname in fieldnames | {name for name in stored if name in schema}:
+                fieldobj = schema[fieldname]
+                pdw.add_field(fieldname, fieldobj, stored.get(fieldname), lengths.doc_field_length(docnum, fieldname))
+                if fieldname in columns:
+                    pdw.add_column_value(fieldname, fieldobj.column_type, columns[fieldname][docnum])
+            pdw.finish_doc()
+            self.docnum += 1
+        return docmap
 
     def add_postings_to_pool(self, reader, startdoc, docmap):
         live = None  # the new number of each of the reader's documents, -1 for a deleted one

@@ -21,7 +21,7 @@ def test_defaults_follow_the_data_folder():
     assert settings.data == Path("/srv/tracuu")
     assert settings.index_dir == Path("/srv/tracuu/index")
     assert settings.uploads_dir == Path("/srv/tracuu/tai-len")
-    assert settings.result_cache == 1024 and settings.postings_cache_mb == 96 and settings.index_pool_mb == 512
+    assert settings.result_cache == 1024 and settings.postings_cache_mb == 96 and settings.index_pool_mb == 256
 
 
 def test_every_setting_is_read_from_its_variable():

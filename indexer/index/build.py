@@ -47,7 +47,7 @@ CURRENT = "current"
 LOCK = "build.lock"
 SOURCES = "sources.json"
 INLINE_LIMIT = 200  # fewer documents than this are written in this process, as one segment
-POOL_MB = 512  # postings a writer holds before it starts a new segment (per worker process)
+POOL_MB = 256  # postings a writer holds before it starts a new segment (per worker process)
 
 
 class IndexBusy(RuntimeError):
