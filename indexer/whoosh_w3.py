@@ -17,7 +17,7 @@ here reach into the W3 codec of the pinned whoosh-reloaded to do both in bulk:
   (after a segment is written, before a commit names its segments, and to read a merged
   segment's positions); ``CountsOnly`` is the text fields' format, whose postings Whoosh does
   not store (the writer puts only their terms' statistics in Whoosh's term table:
-  ``_write_term_statistics``); ``encode_positions`` is the Positions format's encoding.
+  ``_with_term_statistics``); ``encode_positions`` is the Positions format's encoding.
 
 Nothing else in the project imports a private Whoosh name. The names used here are those of
 the version below; importing this module under another version fails with a clear message
@@ -333,7 +333,6 @@ class TermPool:
         self.boosts = boosts or {}
         self.positional = frozenset(self.boosts)
         self.encoded = encoded
-        self.fieldnames: set[str] = set()
         self._terms: dict[tuple[str, bytes], tuple] = {}
         self._count = self._positions = 0
 
@@ -354,19 +353,18 @@ class TermPool:
             else:
                 entry = (array("I"), array("d"), [])  # documents; weights; values
             self._terms[fieldname, term] = entry
-            self.fieldnames.add(fieldname)
         return entry
 
     def add(self, item) -> None:
         fieldname, term, docnum, weight, value = item
-        entry = self._terms.get((fieldname, term)) or self._entry(fieldname, term)
-        if len(entry) == 3:
-            self._count += 1
-            entry[0].append(docnum)
-            entry[1].append(weight)
-            entry[2].append(value)
+        if fieldname in self.positional:
+            self.add_terms(fieldname, docnum, ((term, 0, weight, value),))
             return
-        self.add_terms(fieldname, docnum, ((term, 0, weight, value),))
+        entry = self._terms.get((fieldname, term)) or self._entry(fieldname, term)
+        self._count += 1
+        entry[0].append(docnum)
+        entry[1].append(weight)
+        entry[2].append(value)
 
     def add_terms(self, fieldname: str, docnum: int, items) -> int:
         """One document's terms of a positional field, ``(term, count, weight, positions)`` as the
@@ -482,18 +480,19 @@ class _SegmentLengths:
         self._fields: dict[str, list | None] = {}
 
     def doc_field_length(self, docnum, fieldname, default=0):
-        if fieldname not in self._fields:
-            self._fields[fieldname] = self._read(fieldname)
-        lengths = self._fields[fieldname]
+        lengths = self._lengths(fieldname)
         if lengths is None:
             return default
         return lengths[docnum]
 
     def array(self, fieldname) -> np.ndarray:
         """A field's length in every document of the segment, as Whoosh decodes it (0 for none)."""
-        lengths = self._fields[fieldname] if fieldname in self._fields else self._read(fieldname)
-        self._fields[fieldname] = lengths
-        return np.array([0 if n is None else n for n in lengths or ()], dtype=np.float64)
+        return np.array([0 if n is None else n for n in self._lengths(fieldname) or ()], dtype=np.float64)
+
+    def _lengths(self, fieldname) -> list | None:
+        if fieldname not in self._fields:
+            self._fields[fieldname] = self._read(fieldname)
+        return self._fields[fieldname]
 
     def _read(self, fieldname):
         reader = self._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
@@ -532,6 +531,8 @@ class FastSegmentWriter(SegmentWriter):
     ):
         super().__init__(ix, limitmb=limitmb, **kwargs)
         schema = self.schema
+        if any(schema[n].separate_spelling() or schema[n].vector for n in schema.names()):
+            raise ValueError("spelling and vector fields are not written by this writer")
         boosts = {n: schema[n].format.field_boost for n in schema.names() if keeps_positions(schema[n].format)}
         encoded = frozenset(n for n in boosts if schema[n].format.supports("positions"))
         self.pool = TermPool(limitmb, boosts, encoded)
@@ -643,8 +644,6 @@ class FastSegmentWriter(SegmentWriter):
                             if field.scorable:
                                 length += freq
                             pool.add((fieldname, tbytes, docnum, weight * fieldboost, vbytes))
-                if field.separate_spelling() or field.vector:
-                    raise ValueError(f"{fieldname}: spelling and vector fields are not written by this writer")
                 customval = fields.get(f"_stored_{fieldname}", value)
                 perdocwriter.add_field(fieldname, field, customval if field.stored else None, length)
                 column = field.column_type

@@ -146,9 +146,15 @@ def positional(schema, fieldname: str) -> bool:
     return fieldname in schema and whoosh_w3.keeps_positions(schema[fieldname].format)
 
 
+def only_packed_field(schema, fieldname: str) -> bool:
+    """Whether a field's postings are in the packed files only (``CountsOnly``: Whoosh keeps its
+    terms' statistics, no postings)."""
+    return fieldname in schema and isinstance(schema[fieldname].format, whoosh_w3.CountsOnly)
+
+
 def only_packed(schema) -> bool:
-    """Whether the index keeps the positions of some field in its packed files only (``CountsOnly``)."""
-    return any(isinstance(schema[name].format, whoosh_w3.CountsOnly) for name in schema.names())
+    """Whether the index keeps some field's postings in its packed files only (``CountsOnly``)."""
+    return any(only_packed_field(schema, name) for name in schema.names())
 
 
 def segment_packed(folder: str | Path | None, segment) -> PackedSegment | None:

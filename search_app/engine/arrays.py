@@ -30,7 +30,14 @@ import numpy as np
 from whoosh.searching import Searcher
 
 from indexer import whoosh_w3
-from indexer.index.packed import PackedMissing, PackedSegment, packed_path, segment_packed, term_key
+from indexer.index.packed import (
+    PackedMissing,
+    PackedSegment,
+    only_packed_field,
+    packed_path,
+    segment_packed,
+    term_key,
+)
 from indexer.index.schema import indexed_sequences
 from search_app.engine.lru import LRUCache
 from search_app.engine.query import MAX_PREFIX_TERMS, TEXT_FIELDS
@@ -351,12 +358,6 @@ class IndexArrays:
 
     def date_key(self, value) -> np.uint64:
         return np.uint64(self.searcher.schema["date"].to_column_value(value))
-
-
-def only_packed_field(schema, fieldname: str) -> bool:
-    """Whether a field's postings are in the packed files only (``CountsOnly``: Whoosh keeps its
-    terms' statistics, no postings)."""
-    return fieldname in schema and isinstance(schema[fieldname].format, whoosh_w3.CountsOnly)
 
 
 def whoosh_positions(schema, fieldname: str) -> bool:
