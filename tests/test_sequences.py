@@ -6,13 +6,15 @@ find exactly the documents the phrase finds, and an index built before keeps ans
 """
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from whoosh import query as Q
 
 from indexer.index import schema as schema_module
 from indexer.index.build import build_index, open_index
 from indexer.index.schema import TEXT_FIELDS, indexed_sequences
 from indexer.text.abbreviations import meaning_sequences
-from indexer.text.analysis import presegment, term_positions
+from indexer.text.analysis import ExactAnalyzer, FoldedAnalyzer, SegmentedText, field_terms, presegment
 from indexer.text.normalise import fold_accents
 from search_app.engine import SearchRequest
 from search_app.engine.query import build_query, parse
@@ -22,8 +24,7 @@ from conftest import engine_for, write_doc
 
 def test_a_meaning_is_one_term_where_written_and_pyvi_compounds_are_not_counted_twice():
     words = presegment("Ban Chấp hành Công đoàn cơ sở họp; công đoàn viên chức và Công đoàn ngành").words
-    exact = term_positions(words, False, meaning_sequences())
-    folded = term_positions(words, True, meaning_sequences())
+    exact, folded = field_terms(words, meaning_sequences())
     flat = [fold_accents(s) for w in words for s in w]
     starts = [n for n in range(len(flat)) if flat[n : n + 2] == ["cong", "doan"]]
     # every "công đoàn" once, whether pyvi made it a word, part of a longer one, or two syllables
@@ -31,7 +32,7 @@ def test_a_meaning_is_one_term_where_written_and_pyvi_compounds_are_not_counted_
     assert exact["công_đoàn_cơ_sở"] == [starts[0]] and folded["cong_doan_co_so"] == [starts[0]]
     assert folded["ban_chap_hanh"] == [0]
     # without sequences nothing but pyvi's words is joined
-    plain = term_positions(words, True)
+    plain = field_terms(words)[1]
     assert "cong_doan_co_so" not in plain and len(plain["cong_doan"]) < len(starts)
 
 
@@ -124,3 +125,31 @@ def test_a_meaning_and_its_abbreviation_find_the_same_documents_in_a_current_ind
     # "Công đoàn và cơ sở vật chất" holds the syllables, apart: not the meaning
     assert ids("CĐCS") == ids("công đoàn cơ sở") == ids('"cong doan co so"') == ["cdcs"]
     assert ids("NLĐ") == ids("nguoi lao dong") == ["nld"]
+
+
+_SYLLABLES = ["công", "cộng", "cổng", "đoàn", "doãn", "viên", "cơ", "sở", "số", "người", "lao", "động", "xã", "hội"]
+# words pyvi makes of a meaning's syllables, of part of them, or of more than them
+_WORDS = [("công", "đoàn"), ("cộng", "đoàn"), ("công", "đoàn", "cơ", "sở"), ("người", "lao", "động"), ("lao", "động")]
+_WORDS += [("đoàn", "viên"), ("đoàn", "viên", "công", "đoàn"), ("xã", "hội"), ("công", "đoàn", "cơ", "sở", "số")]
+
+
+@given(
+    st.lists(
+        st.one_of(st.sampled_from(_WORDS), st.lists(st.sampled_from(_SYLLABLES), min_size=1, max_size=3).map(tuple)),
+        max_size=60,
+    ),
+    st.booleans(),
+)
+def test_the_writers_one_pass_gives_exactly_the_terms_and_positions_of_both_analyzers(words, with_sequences):
+    """Exact and folded terms are worked out together (the folded ones by folding the exact): any
+    words, including spellings that fold alike and meanings pyvi did or did not make one word, must
+    give each field what its analyzer yields token by token."""
+    sequences = meaning_sequences() if with_sequences else frozenset()
+    text = SegmentedText(words)
+    exact, folded = field_terms(text.words, sequences)
+    for analyzer, terms in ((ExactAnalyzer(sequences), exact), (FoldedAnalyzer(sequences), folded)):
+        expected: dict[str, list[int]] = {}
+        for token in analyzer(text, positions=True):
+            expected.setdefault(token.text, []).append(token.pos)
+        assert terms == {term: sorted(found) for term, found in expected.items()}
+        assert all(found == sorted(found) for found in terms.values())

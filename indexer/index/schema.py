@@ -5,7 +5,7 @@ from __future__ import annotations
 from whoosh import fields
 
 from indexer.text.abbreviations import meaning_sequences
-from indexer.text.analysis import ExactAnalyzer, FoldedAnalyzer, SegmentedText, term_positions
+from indexer.text.analysis import ExactAnalyzer, FoldedAnalyzer, SegmentedText
 from indexer.whoosh_w3 import CountsOnly, encode_positions
 
 TEXT_FIELDS = ("title_exact", "title_folded", "body_exact", "body_folded")
@@ -34,8 +34,7 @@ class VietnameseText(fields.TEXT):
         # Whoosh's own writer takes only its encoding, which an index keeping positions in Whoosh needs
         encode = None if isinstance(self.format, CountsOnly) else encode_positions
         sequences = getattr(self.analyzer, "sequences", frozenset())
-        starts = value.sequence_starts(sequences)  # shared by the exact and the folded field
-        for term, positions in term_positions(value.words, self.analyzer.fold, starts=starts).items():
+        for term, positions in value.terms(sequences, self.analyzer.fold).items():
             count = len(positions)
             yield term.encode("utf-8"), count, count * boost, encode(positions) if encode else positions
 

@@ -229,15 +229,15 @@ class SegmentedText(str):
         words = tuple(words)
         obj = super().__new__(cls, " ".join("_".join(w) for w in words))
         obj.words = words
-        obj.found_starts = {}  # sequences -> sequence_starts of the words
+        obj.found_terms = {}  # sequences -> field_terms of the words
         return obj
 
-    def sequence_starts(self, sequences: frozenset[Word]) -> dict[int, list[int]]:
-        """``sequence_starts`` of the words, worked out once for the exact and the folded field."""
-        found = self.found_starts.get(sequences)
+    def terms(self, sequences: frozenset[Word], fold: bool) -> dict[str, list[int]]:
+        """``field_terms`` of the words, worked out once for the exact and the folded field."""
+        found = self.found_terms.get(sequences)
         if found is None:
-            found = self.found_starts[sequences] = sequence_starts(self.words, sequences)
-        return found
+            found = self.found_terms[sequences] = field_terms(self.words, sequences)
+        return found[fold]
 
     def __reduce__(self):
         return (SegmentedText, (self.words,))
@@ -288,32 +288,55 @@ def sequence_starts(words, sequences: frozenset[Word]) -> dict[int, list[int]]:
     return found
 
 
-def term_positions(words, fold: bool, sequences: frozenset[Word] = frozenset(), starts=None) -> dict[str, list[int]]:
-    """Every term of the words and its positions: what the analyzers yield, without tokens.
+@lru_cache(maxsize=1 << 17)
+def _folded_term(term: str) -> str:
+    return fold_accents(term)
 
-    ``starts``: ``sequence_starts(words, sequences)`` if the caller has it already.
+
+def field_terms(words, sequences: frozenset[Word] = frozenset()) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+    """Every term of the words and its positions, exact and folded: what the exact and the folded
+    analyzer yield, without tokens, in one pass over the words.
+
+    The folded terms are the exact ones folded (a word folds syllable by syllable), their positions
+    merged where several exact spellings fold alike; the sequences are looked for only where their
+    first syllable stands.
     """
-    positions: dict[str, list[int]] = {}
-    if starts is None:
-        starts = sequence_starts(words, sequences)
-    flat: list[str] = []
+    exact: dict[str, list[int]] = {}
+    add = exact.setdefault
+    whole: set[tuple[int, int]] = set()
     pos = 0
     for word in words:
-        syllables, compound = word_terms(word, fold)
-        if compound is not None:
-            positions.setdefault(compound, []).append(pos)
-        for syllable in syllables:
-            positions.setdefault(syllable, []).append(pos)
-            flat.append(syllable)
+        if len(word) > 1:
+            add("_".join(word), []).append(pos)
+            whole.add((pos, len(word)))
+        for syllable in word:
+            add(syllable, []).append(pos)
             pos += 1
-    for at in sorted(starts):
-        for k in starts[at]:
-            # a sequence's term can also be a compound pyvi made elsewhere: keep positions in order
-            found = positions.setdefault("_".join(flat[at : at + k]), [])
-            found.append(at)
-            if len(found) > 1 and found[-2] > at:
-                found.sort()
-    return positions
+    folded: dict[str, list[int]] = {}
+    for term, positions in exact.items():
+        key = _folded_term(term)
+        have = folded.get(key)
+        folded[key] = positions if have is None else sorted(have + positions)
+    if sequences:
+        table = _sequence_table(sequences)
+        flat: list[str] | None = None
+        more_exact: dict[str, list[int]] = {}
+        more_folded: dict[str, list[int]] = {}
+        for first in table.keys() & folded.keys():
+            for at in folded[first]:
+                for seq in table[first]:
+                    k = len(seq)
+                    if at + k > pos or (at, k) in whole:
+                        continue
+                    flat = flat if flat is not None else [s for word in words for s in word]
+                    if all(_folded_term(flat[at + n]) == seq[n] for n in range(1, k)):
+                        more_exact.setdefault("_".join(flat[at : at + k]), []).append(at)
+                        more_folded.setdefault("_".join(seq), []).append(at)
+        # new lists: an exact and a folded term may share one
+        for terms, more in ((exact, more_exact), (folded, more_folded)):
+            for term, positions in more.items():
+                terms[term] = sorted(terms.get(term, []) + positions)
+    return exact, folded
 
 
 class _VietnameseAnalyzer(Composable):
@@ -354,11 +377,10 @@ class _VietnameseAnalyzer(Composable):
         if isinstance(value, SegmentedText):
             spans = None
             words = value.words
-            starts = value.sequence_starts(sequences)
         else:
             spans = segment(normalise(value))
             words = [tuple(s.lower() for s in sp.syllables) for sp in spans]
-            starts = sequence_starts(words, sequences)
+        starts = sequence_starts(words, sequences)
         flat = [s for word in words for s in word_terms(word, self.fold)[0]] if starts else []
         pos = start_pos
         for index, word in enumerate(words):
