@@ -313,19 +313,47 @@ def keeps_positions(format_) -> bool:
     return format_ is not None and (isinstance(format_, CountsOnly) or format_.supports("positions"))
 
 
+class _FieldPostings:
+    """A positional field's postings in the order they arrived: for each, its term's number, its
+    document and its count, and the positions of all of them in one flat array. A term costs one
+    dictionary entry; the postings are arranged by term once, when the segment is written."""
+
+    __slots__ = ("numbers", "terms", "docs", "counts", "positions", "_arranged")
+
+    def __init__(self):
+        self.numbers: dict[bytes, int] = {}
+        self.terms, self.docs, self.counts, self.positions = array("I"), array("I"), array("I"), array("I")
+        self._arranged = None
+
+    def arranged(self) -> tuple:
+        """(postings' order by term then arrival, each term's first place in that order, documents,
+        counts, where each posting's positions start, positions) as arrays over the pool's own."""
+        if self._arranged is None:
+            terms = np.frombuffer(self.terms, dtype=np.uint32)
+            # four bytes a posting where they fit (the pool is far below 2³² postings and positions)
+            order = np.argsort(terms, kind="stable").astype(np.uint32)
+            bounds = np.zeros(len(self.numbers) + 1, dtype=np.int64)
+            np.cumsum(np.bincount(terms, minlength=len(self.numbers)), out=bounds[1:])
+            counts = np.frombuffer(self.counts, dtype=np.uint32)
+            starts = np.cumsum(counts, dtype=np.uint32)
+            starts -= counts
+            docs, positions = np.frombuffer(self.docs, dtype=np.uint32), np.frombuffer(self.positions, dtype=np.uint32)
+            self._arranged = order, bounds, docs, counts, starts, positions
+        return self._arranged
+
+
 class TermPool:
-    """The postings of a segment being written, grouped by term as they arrive.
+    """The postings of a segment being written, grouped by term.
 
     Whoosh's pool keeps one tuple per posting, sorts them all at commit and spills sorted
-    runs to disk past its memory limit, to merge them back one posting at a time. Postings of
-    one term arrive in document order, so grouping them per term leaves only the distinct terms
-    to sort, and compact arrays take a fraction of the memory. A term of a field with positions
-    (``boosts`` names them, with the field's boost) is two arrays: (document, count) pairs and
-    the positions; its weights are the counts times the boost, as the schema's text fields make
-    them. Whoosh's encoded value is made only when Whoosh writes the segment, for the fields whose
-    format stores it (``encoded``). A term of any other field is its documents, weights and
-    values. There is no spilling: a writer whose pool is ``full`` should finish its segment and
-    start another.
+    runs to disk past its memory limit, to merge them back one posting at a time. Here a field
+    with positions (``boosts`` names them, with the field's boost) keeps its postings in flat arrays
+    in the order they arrive (``_FieldPostings``: a term is one dictionary entry, a posting three
+    numbers, a position one), arranged by term when the segment is written; its weights are the
+    counts times the boost, as the schema's text fields make them. Whoosh's encoded value is made
+    only when Whoosh writes the segment, for the fields whose format stores it (``encoded``). A term
+    of any other field is its documents, weights and values. There is no spilling: a writer whose
+    pool is ``full`` should finish its segment and start another.
     """
 
     def __init__(self, limitmb: int, boosts: dict[str, float] | None = None, encoded: frozenset = frozenset()):
@@ -334,25 +362,20 @@ class TermPool:
         self.positional = frozenset(self.boosts)
         self.encoded = encoded
         self._terms: dict[tuple[str, bytes], tuple] = {}
-        self._count = self._positions = 0
+        self._fields: dict[str, _FieldPostings] = {}
+        self._count = self._positions = self._distinct = 0
 
     @property
     def size(self) -> int:
         """About how many bytes the pool holds: arrays (with their spare room), per-term objects."""
-        return self._count * 10 + self._positions * 5 + len(self._terms) * 560
+        return self._count * 13 + self._positions * 4 + self._distinct * 130 + len(self._terms) * 560
 
     @property
     def full(self) -> bool:
         return self.size > self.limit
 
     def _entry(self, fieldname: str, term: bytes) -> tuple:
-        entry = self._terms.get((fieldname, term))
-        if entry is None:
-            if fieldname in self.boosts:
-                entry = (array("I"), array("I"))  # (document, count) pairs; positions
-            else:
-                entry = (array("I"), array("d"), [])  # documents; weights; values
-            self._terms[fieldname, term] = entry
+        entry = self._terms[fieldname, term] = (array("I"), array("d"), [])  # documents; weights; values
         return entry
 
     def add(self, item) -> None:
@@ -370,28 +393,34 @@ class TermPool:
         """One document's terms of a positional field, ``(term, count, weight, positions)`` as the
         field's ``index`` gives them (positions as a list or Whoosh's encoding); the field's length in
         the document (the sum of the counts) is returned."""
-        terms, boost = self._terms, self.boosts[fieldname]
+        field = self._fields.get(fieldname)
+        if field is None:
+            field = self._fields[fieldname] = _FieldPostings()
+        numbers, boost = field.numbers, self.boosts[fieldname]
+        distinct = len(numbers)
+        add_term, add_count, add_positions = field.terms.append, field.counts.append, field.positions.extend
         length = postings = 0
         for term, _count, weight, value in items:
-            entry = terms.get((fieldname, term)) or self._entry(fieldname, term)
+            number = numbers.setdefault(term, len(numbers))
             if type(value) is bytes:  # Whoosh's encoding (a segment merged in through Whoosh)
                 value = list(accumulate(_decode_one(value)))
             count = len(value)
             if weight != count * boost:
                 raise ValueError(f"{fieldname}: a weight other than count × field boost ({weight}) is not kept")
-            pairs = entry[0]
-            pairs.append(docnum)
-            pairs.append(count)
-            entry[1].extend(value)
+            add_term(number)
+            add_count(count)
+            add_positions(value)
             length += count
             postings += 1
+        field.docs.extend(repeat(docnum, postings))
         self._count += postings
         self._positions += length
+        self._distinct += len(numbers) - distinct
         return length
 
     def field_keys(self) -> dict[str, list[bytes]]:
         """Each field's terms in the pool, sorted."""
-        found: dict[str, list[bytes]] = {}
+        found: dict[str, list[bytes]] = {name: list(field.numbers) for name, field in self._fields.items()}
         for fieldname, term in self._terms:
             found.setdefault(fieldname, []).append(term)
         return {fieldname: sorted(terms) for fieldname, terms in sorted(found.items())}
@@ -402,15 +431,23 @@ class TermPool:
         ``positions`` is (count per posting, flat positions) for a positional field, else None;
         ``values`` the values of a field without positions, else None.
         """
-        entry = self._terms[key]
-        if len(entry) == 3:
+        fieldname, term = key
+        field = self._fields.get(fieldname)
+        if field is None:
+            entry = self._terms[key]
             ids = np.frombuffer(entry[0], dtype=np.uint32)
             weights = np.frombuffer(entry[1], dtype=np.float64)
             return _in_document_order(key, ids, weights, None, entry[2])
-        pairs = np.frombuffer(entry[0], dtype=np.uint32).reshape(-1, 2)
-        ids, counts = pairs[:, 0], pairs[:, 1]
-        positions = (counts, np.frombuffer(entry[1], dtype=np.uint32))
-        return _in_document_order(key, ids, counts * self.boosts[key[0]], positions, None)
+        order, bounds, docs, counts, starts, flat = field.arranged()
+        number = field.numbers[term]
+        chosen = order[bounds[number] : bounds[number + 1]]
+        ids, counts = docs[chosen], counts[chosen]
+        positions = (counts, flat[ranges(starts[chosen].astype(np.int64), counts.astype(np.int64))])
+        return _in_document_order(key, ids, counts * self.boosts[fieldname], positions, None)
+
+    def forget(self, fieldname: str) -> None:
+        """Drop a positional field's postings (once written)."""
+        self._fields.pop(fieldname, None)
 
     def _whoosh_postings(self, terms):
         for (fieldname, term), ids, weights, positions, values in terms:
@@ -425,7 +462,8 @@ class TermPool:
 
     def cleanup(self) -> None:
         self._terms.clear()
-        self._count = self._positions = 0
+        self._fields.clear()
+        self._count = self._positions = self._distinct = 0
 
 
 def _in_document_order(key, ids, weights, positions, values) -> tuple:
@@ -713,6 +751,7 @@ class FastSegmentWriter(SegmentWriter):
                 self.fieldwriter.add_postings(schema, lengths, pool._whoosh_postings(terms))
             for (_fieldname, term), ids, weights, positions, _values in terms:
                 yield fieldname, term, ids, weights, positions
+            pool.forget(fieldname)  # its memory is free for the next field's arranging
 
 
 _TERM_INFO = W3TermInfo._struct

@@ -18,6 +18,7 @@ import multiprocessing
 import os
 import pickle
 import queue
+import threading
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ from indexer.text.analysis import load_segmenter
 from indexer.whoosh_w3 import FastSegmentWriter
 
 REPORT_EVERY = 16  # documents between progress messages
+SENT_TOGETHER = 64  # articles a worker is sent at a time
 MOST_SEGMENTS = 4  # segments the workers of one build leave together, at most (one each past four workers)
 
 
@@ -90,19 +92,27 @@ def write_segments(
     messages = context.Queue()
     parts = shares(articles, workers)
     most = max(1, MOST_SEGMENTS // len(parts))
+    # each worker is sent its articles a few at a time: given its share in the fork, it copied
+    # every page of the parent's it touched, the whole share by the end of a large build
+    pipes = [context.Pipe(duplex=False) for _ in parts]
     processes = [
         context.Process(
-            target=_write_share, args=(str(generation), n, share, prepare, pool_mb, most, messages), daemon=True
+            target=_write_share, args=(str(generation), n, pipes[n][0], prepare, pool_mb, most, messages), daemon=True
         )
-        for n, share in enumerate(parts)
+        for n in range(len(parts))
     ]
-    # the articles stay the parent's: a worker's collections skip them, not copying every page they touch
+    # the parent's objects stay the parent's: a worker's collections skip them, not copying every page they touch
     gc.freeze()
     try:
         for process in processes:
             process.start()
     finally:
         gc.unfreeze()
+    senders = [
+        threading.Thread(target=_send_share, args=(pipes[n][1], share), daemon=True) for n, share in enumerate(parts)
+    ]
+    for sender in senders:
+        sender.start()
     segments: dict[int, list] = {}
     try:
         while len(segments) < len(processes):
@@ -123,7 +133,36 @@ def write_segments(
             if process.is_alive() and len(segments) < len(processes):
                 process.terminate()
             process.join()
+        for receiving, sending in pipes:
+            receiving.close()
+            sending.close()  # a sender still waiting on a stopped worker gives up
+        for sender in senders:
+            sender.join()
     return [segment for n in range(len(processes)) for segment in segments[n]]
+
+
+def _send_share(connection, share: list[Queued]) -> None:
+    try:
+        for start in range(0, len(share), SENT_TOGETHER):
+            connection.send(share[start : start + SENT_TOGETHER])
+        connection.send(None)
+    except (OSError, ValueError):  # the worker stopped, or the build ended: nobody reads
+        pass
+
+
+def _received(connection, parent: int):
+    """The articles sent to a worker, until the end of its share; none once the parent is gone."""
+    while True:
+        while not connection.poll(1):
+            if os.getppid() != parent:
+                return  # the build was killed: stop, nothing will commit this
+        sent = connection.recv()
+        if sent is None:
+            return
+        for queued in sent:
+            if os.getppid() != parent:
+                return
+            yield queued
 
 
 def segment_writer(ix, pool_mb: int, lock: bool = True) -> FastSegmentWriter:
@@ -159,26 +198,28 @@ def join_segments(ix, segments: list, most: int, pool_mb: int) -> list:
     return segments
 
 
-def _write_share(generation: str, n: int, articles: list[Queued], prepare, pool_mb: int, most: int, messages) -> None:
+def _write_share(generation: str, n: int, connection, prepare, pool_mb: int, most: int, messages) -> None:
     parent = os.getppid()
     try:
         ix = whoosh_index.open_dir(generation)
         segments = []
         # no lock: the parent holds the build lock and commits
         writer = segment_writer(ix, pool_mb, lock=False)
-        for done, queued in enumerate(articles, start=1):
+        done = 0
+        for queued in _received(connection, parent):
             writer.add_document(**prepare(queued.article()))
+            done += 1
             if writer.pool.full:
                 segments.append(writer.finish_segment())
                 writer = segment_writer(ix, pool_mb, lock=False)
             if done % REPORT_EVERY == 0:
-                if os.getppid() != parent:
-                    return  # the build was killed: stop, nothing will commit this
                 messages.put(("progress", n, REPORT_EVERY))
+        if os.getppid() != parent:
+            return
         if writer.has_documents:
             segments.append(writer.finish_segment())
         segments = join_segments(ix, segments, most, pool_mb)
-        messages.put(("progress", n, len(articles) % REPORT_EVERY))
+        messages.put(("progress", n, done % REPORT_EVERY))
         messages.put(("segments", n, segments))
     except BaseException as exc:  # reported to the parent, which raises it
         messages.put(("error", n, f"{type(exc).__name__}: {exc}"))

@@ -288,7 +288,7 @@ def sequence_starts(words, sequences: frozenset[Word]) -> dict[int, list[int]]:
     return found
 
 
-@lru_cache(maxsize=1 << 17)
+@lru_cache(maxsize=1 << 12)
 def _folded_term(term: str) -> str:
     return fold_accents(term)
 
