@@ -6,7 +6,9 @@ For each size, on a seeded slice (bench/data.py):
    peak memory of the child (RSS of the writer process, PSS summed over it and its pool workers);
 2. the ceiling: pyvi's ``ViTokenizer.tokenize`` alone on the same text (title, lead + body) of the
    same documents, in a pool of the same number of processes; for sizes above ``--ceiling-max`` a
-   seeded sample of that many documents of the slice (throughput is a per-document average);
+   seeded sample of that many documents of the slice (throughput is a per-document average); and
+   the same for our call of pyvi's model (``indexer.text.segmenter.tokenize``, pyvi's output in
+   about two thirds of its time), what indexing itself runs;
 3. the index size on disk against the raw text size (UTF-8 bytes of title, lead and body);
 4. incremental: time to add ``--incremental`` new articles to the index, then to remove them again.
 
@@ -67,8 +69,15 @@ def _pyvi_doc(texts: tuple[str, str]) -> int:
     return sum(len(ViTokenizer.tokenize(t)) for t in texts if t.strip())
 
 
-def ceiling(source: Path, size: int, workers: int, limit: int, seed: int) -> dict:
-    """pyvi alone on the same texts, same number of processes (a seeded sample above ``limit``)."""
+def _our_doc(texts: tuple[str, str]) -> int:
+    from indexer.text import segmenter
+
+    return sum(len(segmenter.tokenize(t)) for t in texts if t.strip())
+
+
+def ceiling(source: Path, size: int, workers: int, limit: int, seed: int, ours: bool = False) -> dict:
+    """pyvi alone on the same texts, same number of processes (a seeded sample above ``limit``);
+    ``ours``: our call of pyvi's model (``indexer.text.segmenter``, the same output) instead."""
     texts = [
         (r.get("title") or "", "\n\n".join(p for p in (r.get("lead"), r.get("body")) if p))
         for r in data.read_slice(source)
@@ -81,11 +90,11 @@ def ceiling(source: Path, size: int, workers: int, limit: int, seed: int) -> dic
         started = time.monotonic()
         if workers > 1:
             with multiprocessing.get_context("fork").Pool(workers) as pool:
-                for _ in pool.imap(_pyvi_doc, texts, chunksize=8):
+                for _ in pool.imap(_our_doc if ours else _pyvi_doc, texts, chunksize=8):
                     pass
         else:
             for t in texts:
-                _pyvi_doc(t)
+                (_our_doc if ours else _pyvi_doc)(t)
         seconds = time.monotonic() - started
     return {
         "docs": len(texts),
@@ -120,6 +129,8 @@ def run_size(size: int, workers: int, seed: int, ceiling_max: int, extra: int) -
     parts = disk_parts((index / "current").resolve())
     ceil = ceiling(source, size, workers, ceiling_max, seed)
     print(f"[{size}] pyvi ceiling {ceil}", flush=True)
+    ours = ceiling(source, size, workers, ceiling_max, seed, ours=True)
+    print(f"[{size}] our segmenter alone {ours}", flush=True)
     result = {
         "code": code,
         "size": size,
@@ -130,6 +141,7 @@ def run_size(size: int, workers: int, seed: int, ceiling_max: int, extra: int) -
         "index_to_text": round(on_disk / stats["text_bytes"], 2),
         "build": build,
         "ceiling": ceil,
+        "segmenter": ours,
         "ratio_to_ceiling": round(build["docs_per_s"] / ceil["docs_per_s"], 3),
         "segments": parts.pop("segments"),
         "disk_parts": parts,
@@ -195,6 +207,16 @@ def markdown(r: dict) -> str:
             f"build {build_cpu:.0f} ms, pyvi {ceil_cpu:.0f} ms: CPU-work ratio **{ceil_cpu / build_cpu:.2f}**",
         )
     )
+    if "segmenter" in r:
+        o = r["segmenter"]
+        ours_cpu = o["own_cpu_share"] * o["seconds"] * ncpu / o["docs"] * 1000
+        rows.append(
+            (
+                "our call of pyvi's model alone (`segmenter.tokenize`, same output), same sample",
+                f"{o['docs_per_s']:,.1f} docs/s ({o['seconds']:.1f} s), {ours_cpu:.1f} ms a document: "
+                f"wall ratio {b['docs_per_s'] / o['docs_per_s']:.2f}, CPU-work ratio {ours_cpu / build_cpu:.2f}",
+            )
+        )
     rows.append(
         (
             "CPU used by other processes meanwhile (share of all cores)",

@@ -645,31 +645,41 @@ def _lines(fh, limit: int) -> Iterator[tuple[int, str | None]]:
         yield lineno, None
 
 
-def read_jsonl(path: Path) -> Iterator[Article | ReadError]:
-    """One Article per line; a bad line is reported with its number and the rest is read."""
+def jsonl_lines(path: Path) -> Iterator[tuple[int, str | None]]:
+    """(line number, line) of a JSON Lines file (gzipped or not); None for a line too long to read."""
     opener = gzip.open if suffix_of(path) == ".jsonl.gz" else open
     with opener(path, "rt", encoding="utf-8") as fh:
-        for lineno, line in _lines(fh, limits.MAX_LINE_CHARS):
-            where = f"{path}:{lineno}"
-            if line is None:
-                yield ReadError(where, f"dòng quá dài (tối đa {limits.count(limits.MAX_LINE_CHARS)} ký tự)")
-                continue
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except ValueError as exc:
-                yield ReadError(where, f"dòng JSON không hợp lệ ({exc})")
-                continue
-            if not isinstance(record, dict):
-                yield ReadError(where, "dòng JSON không phải một đối tượng {…}")
-                continue
-            try:
-                yield from_json_record(record, path).bounded()
-            except limits.TooCostly as exc:
-                yield ReadError(where, f"không nhận tài liệu: {exc}")
-            except (ValueError, KeyError, TypeError, AttributeError) as exc:
-                yield ReadError(where, f"dòng JSON không hợp lệ ({type(exc).__name__}: {exc})")
+        yield from _lines(fh, limits.MAX_LINE_CHARS)
+
+
+def jsonl_item(path: Path, lineno: int, line: str | None) -> Article | ReadError | None:
+    """The Article of one line of a JSON Lines file, a ReadError saying what is wrong with it, or
+    None for a blank line."""
+    where = f"{path}:{lineno}"
+    if line is None:
+        return ReadError(where, f"dòng quá dài (tối đa {limits.count(limits.MAX_LINE_CHARS)} ký tự)")
+    if not line.strip():
+        return None
+    try:
+        record = json.loads(line)
+    except ValueError as exc:
+        return ReadError(where, f"dòng JSON không hợp lệ ({exc})")
+    if not isinstance(record, dict):
+        return ReadError(where, "dòng JSON không phải một đối tượng {…}")
+    try:
+        return from_json_record(record, path).bounded()
+    except limits.TooCostly as exc:
+        return ReadError(where, f"không nhận tài liệu: {exc}")
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        return ReadError(where, f"dòng JSON không hợp lệ ({type(exc).__name__}: {exc})")
+
+
+def read_jsonl(path: Path) -> Iterator[Article | ReadError]:
+    """One Article per line; a bad line is reported with its number and the rest is read."""
+    for lineno, line in jsonl_lines(path):
+        item = jsonl_item(path, lineno, line)
+        if item is not None:
+            yield item
 
 
 # --- dispatch -----------------------------------------------------------------------------------
@@ -741,11 +751,49 @@ def iter_files(source: Path) -> Iterator[tuple[Path, Path]]:
                 yield path, source
 
 
-def read_sources(sources: Iterable[str | Path]) -> Iterator[Article | ReadError]:
+LINES_TOGETHER = 256  # lines of a JSON Lines file read as one unit
+
+
+def source_units(sources: Iterable[str | Path]) -> Iterator[tuple]:
+    """The sources cut into units of reading, in order, each read by ``read_unit``: ("error",
+    ReadError) for a missing source or a file that broke off, ("file", path, root) for a file, and
+    ("lines", path, [(line number, line), …]) for lines of a JSON Lines file."""
     for source in sources:
         source = Path(source).resolve()
         if not source.exists():
-            yield ReadError(str(source), "không tìm thấy tệp hoặc thư mục")
+            yield ("error", ReadError(str(source), "không tìm thấy tệp hoặc thư mục"))
             continue
         for path, root in iter_files(source):
-            yield from read_file(path, root)
+            if suffix_of(path) not in (".jsonl", ".jsonl.gz"):
+                yield ("file", path, root)
+                continue
+            lines, broken = [], None
+            try:
+                for numbered in jsonl_lines(path):
+                    lines.append(numbered)
+                    if len(lines) == LINES_TOGETHER:
+                        yield ("lines", path, lines)
+                        lines = []
+            except UnicodeDecodeError:
+                broken = ReadError(str(path), "tệp không phải văn bản UTF-8")
+            except Exception as exc:  # a broken file of any kind must not stop the run
+                broken = ReadError(str(path), f"không đọc được tệp: {type(exc).__name__}: {exc}")
+            if lines:
+                yield ("lines", path, lines)
+            if broken is not None:
+                yield ("error", broken)
+
+
+def read_unit(unit: tuple) -> list[Article | ReadError]:
+    """The articles of one unit of ``source_units``, and what could not be read."""
+    if unit[0] == "error":
+        return [unit[1]]
+    if unit[0] == "file":
+        return list(read_file(unit[1], unit[2]))
+    _kind, path, lines = unit
+    return [item for item in (jsonl_item(path, lineno, line) for lineno, line in lines) if item is not None]
+
+
+def read_sources(sources: Iterable[str | Path]) -> Iterator[Article | ReadError]:
+    for unit in source_units(sources):
+        yield from read_unit(unit)

@@ -24,7 +24,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -34,10 +34,10 @@ from whoosh.index import Index
 
 from indexer import whoosh_w3
 from indexer.documents.article import Article, ReadError
-from indexer.documents.extract import read_sources
 from indexer.documents.relations import number_key
 from indexer.documents.structure import signer_key
 from indexer.index.packed import missing_packed, only_packed
+from indexer.index.reading import read_queued
 from indexer.index.schema import TEXT_FIELDS, build_schema
 from indexer.index.workers import REPORT_EVERY, Queued, segment_writer, shares, write_segments
 from indexer.text.analysis import load_segmenter, presegment
@@ -279,7 +279,7 @@ def build_index(
     # the sources are read before the lock is taken: a slow or hostile file never holds up
     # another build or a staff change; the plan is made again if a commit came in between
     _phase(on_phase, "read")
-    plan = _plan(sources, index_dir, rebuild, whoosh_positions)
+    plan = _plan(sources, index_dir, rebuild, whoosh_positions, workers or os.cpu_count() or 1)
     if on_phase and wait and lock_is_held(index_dir / LOCK):
         on_phase("wait")
     try:
@@ -289,7 +289,7 @@ def build_index(
     try:
         if plan.version != _version(index_dir):
             _phase(on_phase, "read")
-            plan = _plan(sources, index_dir, rebuild, whoosh_positions)
+            plan = _plan(sources, index_dir, rebuild, whoosh_positions, workers or os.cpu_count() or 1)
         return _apply(plan, index_dir, workers, pool_mb, progress, on_total, started, on_phase)
     finally:
         lock.release()
@@ -377,7 +377,7 @@ def must_rebuild(generation: Path, whoosh_positions: bool = False) -> str | None
     return DAMAGED.format(names=", ".join(p.name for p in missing)) if missing else None
 
 
-def _plan(sources, index_dir: Path, rebuild: bool, whoosh_positions: bool = False) -> _Plan:
+def _plan(sources, index_dir: Path, rebuild: bool, whoosh_positions: bool = False, processes: int = 1) -> _Plan:
     report = BuildReport()
     version = _version(index_dir)
     previous = version[0]
@@ -393,7 +393,7 @@ def _plan(sources, index_dir: Path, rebuild: bool, whoosh_positions: bool = Fals
     seen: set[str] = set()
     failed_paths: list[Path] = []
     todo: list[Queued] = []
-    for item in read_sources(roots):
+    for item in read_queued(roots, processes):
         if isinstance(item, ReadError):
             path = Path(item.path.split(":")[0])
             if (
@@ -405,18 +405,19 @@ def _plan(sources, index_dir: Path, rebuild: bool, whoosh_positions: bool = Fals
             report.errors.append(item)
             failed_paths.append(path)
             continue
-        if item.id in seen:
-            report.errors.append(ReadError(item.source, f"mã tài liệu '{item.id}' bị trùng; bỏ qua bản sau"))
+        doc_id, content_hash = item.queued.id, item.content_hash
+        if doc_id in seen:
+            report.errors.append(ReadError(item.source, f"mã tài liệu '{doc_id}' bị trùng; bỏ qua bản sau"))
             continue
-        seen.add(item.id)
-        old = existing.get(item.id)
-        if old and old[0] == item.content_hash and old[1] == item.source:
+        seen.add(doc_id)
+        old = existing.get(doc_id)
+        if old and old[0] == content_hash and old[1] == item.source:
             report.unchanged += 1
             continue
-        past = history.get(item.id)
-        item.added = (past and past[2]) or now
-        item.changed = past[3] if past and past[0] == item.content_hash and past[3] else now
-        todo.append(Queued.of(item))
+        past = history.get(doc_id)
+        added = (past and past[2]) or now
+        changed = past[3] if past and past[0] == content_hash and past[3] else now
+        todo.append(replace(item.queued, added=added, changed=changed))
         if old:
             report.updated += 1
         else:

@@ -48,20 +48,25 @@ class Queued:
 
     A large build holds every article it will index while its workers run: as objects, about
     twice their text's size (Python keeps Vietnamese text at two bytes a letter), several hundred
-    megabytes at 100,000 articles; compressed, a fraction of that.
+    megabytes at 100,000 articles; compressed, a fraction of that. ``added`` and ``changed`` are
+    the build's, set on the article when it is taken out.
     """
 
     id: str
     size: int  # letters of title and body: how shares are balanced
     blob: bytes
+    added: str | None = None
+    changed: str | None = None
 
     @classmethod
     def of(cls, article: Article) -> Queued:
         blob = zlib.compress(pickle.dumps(article, protocol=pickle.HIGHEST_PROTOCOL), 1)
-        return cls(article.id, len(article.title) + len(article.body) + 1, blob)
+        return cls(article.id, len(article.title) + len(article.body) + 1, blob, article.added, article.changed)
 
     def article(self) -> Article:
-        return pickle.loads(zlib.decompress(self.blob))
+        article = pickle.loads(zlib.decompress(self.blob))
+        article.added, article.changed = self.added, self.changed
+        return article
 
 
 def shares(articles: list[Queued], workers: int) -> list[list[Queued]]:

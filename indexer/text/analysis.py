@@ -21,6 +21,7 @@ from functools import lru_cache
 
 from whoosh.analysis import Composable, Token
 
+from indexer.text import segmenter
 from indexer.text.normalise import fold_accents, normalise
 
 Word = tuple[str, ...]
@@ -46,6 +47,7 @@ _PROTECTED = re.compile(
     re.VERBOSE,
 )
 _SPACES = re.compile(r"\s+")
+_HAS_ALNUM = re.compile(r"[^\W_]").search  # a letter or digit (what str.isalnum() says of a character)
 # No word is this long. A longer run of non-space characters (a line of dashes, a hostile
 # 40,000-letter "word") is cut into pieces before pyvi, whose own token pattern is
 # quadratic in the length of such a run.
@@ -91,17 +93,9 @@ def find_protected(text: str) -> list[tuple[str, str, int, int]]:
     ]
 
 
-@lru_cache(maxsize=1)
 def load_segmenter():
-    """pyvi's tokenizer, its model loaded on first use (a server loads it before forking)."""
-    import warnings
-
-    with warnings.catch_warnings():
-        # pyvi's model was pickled by an older scikit-learn; it loads and segments the same
-        warnings.simplefilter("ignore")
-        from pyvi import ViTokenizer  # heavy import: load on first use
-
-    return ViTokenizer
+    """Load pyvi's model now (a server loads it before forking; otherwise the first text does)."""
+    segmenter.load()
 
 
 def _cut_long_runs(text: str) -> str:
@@ -153,14 +147,16 @@ def _segment_text(text: str) -> tuple[tuple[str, ...], ...]:
     if not text.strip():
         return ()
     out = []
-    tokenizer = load_segmenter()
     for piece in _pieces(_cut_long_runs(text)):
         if not piece.strip():
             continue
-        for token in tokenizer.tokenize(piece).split():
-            syllables = tuple(s for s in token.split("_") if s)
-            if syllables and any(ch.isalnum() for ch in token):
-                out.append(syllables)
+        for token in segmenter.tokenize(piece).split():
+            if token.isalnum():  # one syllable: most tokens
+                out.append((token,))
+            elif _HAS_ALNUM(token):
+                syllables = tuple(s for s in token.split("_") if s)
+                if syllables:
+                    out.append(syllables)
     return tuple(out)
 
 
