@@ -598,8 +598,8 @@ class FastSegmentWriter(SegmentWriter):
 
     def write_per_doc(self, fieldnames, reader):
         """Whoosh's ``write_per_doc`` (stored fields, lengths and columns of a merged segment, a
-        document at a time), with each field's lengths and columns read once: Whoosh looked for a
-        field's lengths file once per document and field."""
+        document at a time), with each field's lengths read once and its column read along: Whoosh
+        looked for a field's lengths file once per document and field."""
         perdoc = getattr(reader, "_perdoc", None)
         if perdoc is None or fieldnames != set(self.schema.names()):
             return super().write_per_doc(fieldnames, reader)
@@ -613,8 +613,14 @@ class FastSegmentWriter(SegmentWriter):
                 found = reader.column_reader(fieldname, column)
                 if isinstance(found, TranslatingColumnReader):
                     found = found.raw_column()
-                columns[fieldname] = list(found)
+                columns[fieldname] = iter(found)  # read along, a document at a time
+        at = 0  # the document the columns are at
         for docnum, stored in reader.iter_docs():
+            for _deleted in range(at, docnum):
+                for values in columns.values():
+                    next(values)
+            row = {fieldname: next(values) for fieldname, values in columns.items()}
+            at = docnum + 1
             if docmap is not None:
                 docmap[docnum] = self.docnum
             pdw.start_doc(self.docnum)
@@ -622,8 +628,8 @@ class FastSegmentWriter(SegmentWriter):
             for fieldname in fieldnames | {name for name in stored if name in schema}:
                 fieldobj = schema[fieldname]
                 pdw.add_field(fieldname, fieldobj, stored.get(fieldname), lengths.doc_field_length(docnum, fieldname))
-                if fieldname in columns:
-                    pdw.add_column_value(fieldname, fieldobj.column_type, columns[fieldname][docnum])
+                if fieldname in row:
+                    pdw.add_column_value(fieldname, fieldobj.column_type, row[fieldname])
             pdw.finish_doc()
             self.docnum += 1
         return docmap

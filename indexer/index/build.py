@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterable
@@ -140,12 +141,15 @@ def _number_keywords(numbers: Iterable[str]) -> str:
     return ",".join(forms)
 
 
+_NOT_ALNUM = re.compile(r"[\W_]+")  # what is not a letter or digit (str.isalnum)
+
+
 def duplicate_key(article: Article) -> int:
     """The same for two copies of one article whatever their source: its title and the start of
     its text, folded, letters and digits only (a 63-bit digest; never 0, which means "none")."""
 
     def letters(text: str) -> str:
-        return "".join(ch for ch in fold_accents(text).lower() if ch.isalnum())
+        return _NOT_ALNUM.sub("", fold_accents(text).lower())
 
     # the first 300 letters of the body, folding no more of it than it takes (text folds char by char,
     # so the letters of a prefix are a prefix of the letters)

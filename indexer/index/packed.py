@@ -51,6 +51,7 @@ import mmap
 import os
 import shutil
 import tempfile
+from array import array
 from pathlib import Path
 
 import numpy as np
@@ -64,7 +65,8 @@ VERSION = 2
 ALIGN = 64
 SAMPLE_EVERY = 64  # one key in this many is kept in memory to start a lookup
 FOUND_KEPT = 4096  # term lookups remembered per segment (a query looks a word up several times)
-CHUNK_POSTINGS = 500_000  # postings converted at a time while writing
+CHUNK_POSTINGS = 100_000  # postings converted at a time while writing
+LET_GO_EVERY = 4096  # terms a merge reads before letting their pages go
 _ORDER = ("keys", "key_offsets", "post_offsets", "pos_offsets", "ids", "counts", "positions")
 
 log = logging.getLogger(__name__)
@@ -209,9 +211,10 @@ class _Sections:
         self._boosts = {name: float(getattr(schema[name].format, "field_boost", 1.0)) for name in schema.names()}
         self._doc_count = doc_count
         self._keys = bytearray()
-        self._key_offsets = [0]
-        self._post_offsets = [0]
-        self._pos_offsets = [0]
+        # eight bytes a term each (a list of Python numbers took about forty)
+        self._key_offsets = array("q", [0])
+        self._post_offsets = array("q", [0])
+        self._pos_offsets = array("q", [0])
         self._files = {name: open(scratch / name, "wb") for name in ("ids", "counts", "positions")}
         self._postings = self._positions = self._top = self._most = 0
         self._last = b""
@@ -269,9 +272,9 @@ class _Sections:
         scratch = self._scratch
         return {
             "keys": np.frombuffer(bytes(self._keys), dtype=np.uint8),
-            "key_offsets": np.array(self._key_offsets, dtype="<i8"),
-            "post_offsets": np.array(self._post_offsets, dtype="<i8"),
-            "pos_offsets": np.array(self._pos_offsets, dtype="<i8"),
+            "key_offsets": np.frombuffer(self._key_offsets, dtype=np.int64).astype("<i8"),
+            "post_offsets": np.frombuffer(self._post_offsets, dtype=np.int64).astype("<i8"),
+            "pos_offsets": np.frombuffer(self._pos_offsets, dtype=np.int64).astype("<i8"),
             "ids": (scratch / "ids", "<u2" if self._doc_count <= 2**16 else "<u4"),
             "counts": (scratch / "counts", "<u2" if self._most < 2**16 else "<u4"),
             "positions": (scratch / "positions", "<u4" if self._top >= 2**16 else "<u2"),
@@ -355,6 +358,8 @@ class PackedSegment:
             if start + offset + count * dtype.itemsize > size:
                 raise PackedDamaged(f"{name} runs past the end of the file")
             arrays[name] = np.frombuffer(raw, dtype=dtype, count=count, offset=start + offset)
+        self._array_at = {name: start + offset for name, (_dtype, offset, _count) in header["arrays"].items()}
+        self._let_go_to: dict[str, int] = {}
         self._keys_at = start + header["arrays"]["keys"][1]
         self._key_offsets = arrays["key_offsets"]
         self._post_offsets = arrays["post_offsets"]
@@ -428,7 +433,11 @@ class PackedSegment:
         return out
 
     def field_terms(self, fieldname: str):
-        """Every term of a field, in order: (term bytes, ids, counts, flat positions), as arrays."""
+        """Every term of a field, in order: (term bytes, ids, counts, flat positions), as arrays.
+
+        For merges, which read each term once: the pages read are let go as the terms are (a
+        merge of large segments would otherwise hold their files' pages in its own memory).
+        """
         prefix = fieldname.encode("utf-8") + b"\0"
         n = self._first_term(fieldname)
         while n < self.terms and (key := self._key(n)).startswith(prefix):
@@ -436,6 +445,28 @@ class PackedSegment:
             counts, flat = self.positions(n, ids)
             yield key[len(prefix) :], ids, counts, flat
             n += 1
+            if n % LET_GO_EVERY == 0:
+                self._let_go_before(n)
+        self._let_go_before(n)
+
+    def _let_go_before(self, n: int) -> None:
+        """Unmap from this process the pages of terms before ``n``'s postings and positions (the
+        page cache keeps them; a later read maps them again)."""
+        if not hasattr(mmap, "MADV_DONTNEED"):
+            return
+        posting, position = int(self._post_offsets[n]), int(self._pos_offsets[n])
+        for name, values, upto in (
+            ("ids", self._ids, posting),
+            ("counts", self._counts, posting),
+            ("positions", self._positions, position),
+        ):
+            at = self._array_at[name]
+            begin = self._let_go_to.get(name, at - at % mmap.PAGESIZE)
+            end = at + upto * values.itemsize
+            end -= end % mmap.PAGESIZE
+            if end > begin:
+                self._map.madvise(mmap.MADV_DONTNEED, begin, end - begin)
+                self._let_go_to[name] = end
 
     def count(self, n: int) -> int:
         """How many postings term ``n`` has (its document frequency in this segment)."""

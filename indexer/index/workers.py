@@ -13,6 +13,7 @@ last commit as it was.
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import multiprocessing
 import os
@@ -203,6 +204,17 @@ def join_segments(ix, segments: list, most: int, pool_mb: int) -> list:
     return segments
 
 
+def _give_back_memory() -> None:
+    """Free what a finished segment's writer held (its objects refer to each other: only a
+    collection frees them) and hand it back to the system (glibc keeps freed blocks for reuse,
+    and the next pool, growing differently, reuses them only in part)."""
+    gc.collect()
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to do
+        pass
+
+
 def _write_share(generation: str, n: int, connection, prepare, pool_mb: int, most: int, messages) -> None:
     parent = os.getppid()
     try:
@@ -216,6 +228,8 @@ def _write_share(generation: str, n: int, connection, prepare, pool_mb: int, mos
             done += 1
             if writer.pool.full:
                 segments.append(writer.finish_segment())
+                writer = None
+                _give_back_memory()
                 writer = segment_writer(ix, pool_mb, lock=False)
             if done % REPORT_EVERY == 0:
                 messages.put(("progress", n, REPORT_EVERY))
