@@ -195,3 +195,43 @@ def test_worker_processes_index_what_one_process_would(tmp_path, corpus):
         ids = [fields["id"] for fields in s.all_stored_fields()]
         assert len(ids) == len(set(ids)) == 302
     assert engine_for(parallel).search(SearchRequest(q="xembanmoi")).total == 250
+
+
+def test_a_worker_killed_mid_way_stops_the_build_with_a_message_and_the_last_commit_serves(tmp_path, corpus):
+    import psutil
+
+    index_dir = tmp_path / "index"
+    build_index([corpus], index_dir)
+    bulk = _subset(tmp_path, 800)
+    cmd = [
+        sys.executable,
+        "-m",
+        "search_app",
+        "index",
+        "--index",
+        str(index_dir),
+        "--workers",
+        "2",
+        str(corpus),
+        str(bulk),
+    ]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        _wait_for_lock_holder(index_dir, proc)
+        deadline = time.monotonic() + 60
+        workers = []
+        while time.monotonic() < deadline and len(workers) < 2 and proc.poll() is None:
+            workers = psutil.Process(proc.pid).children()
+            time.sleep(0.05)
+        assert len(workers) == 2, "the build never started its two workers"
+        time.sleep(1.0)  # both are writing, and sending them more is waiting on the one killed
+        workers[0].kill()
+        out, _ = proc.communicate(timeout=120)  # the build stops: it does not wait forever
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode != 0
+    assert "dừng đột ngột" in out and "Traceback" not in out
+    assert doc_ids(index_dir) == {"a", "b"}
+    assert build_index([corpus, bulk], index_dir).added == 800

@@ -114,6 +114,8 @@ def write_segments(
             process.start()
     finally:
         gc.unfreeze()
+    for receiving, _sending in pipes:
+        receiving.close()  # the workers' own: a worker that dies leaves its sender nobody to block on
     senders = [
         threading.Thread(target=_send_share, args=(pipes[n][1], share), daemon=True) for n, share in enumerate(parts)
     ]
@@ -139,8 +141,7 @@ def write_segments(
             if process.is_alive() and len(segments) < len(processes):
                 process.terminate()
             process.join()
-        for receiving, sending in pipes:
-            receiving.close()
+        for _receiving, sending in pipes:
             sending.close()  # a sender still waiting on a stopped worker gives up
         for sender in senders:
             sender.join()
