@@ -88,10 +88,13 @@ def _subset(tmp_path, n):
     return write_jsonl(tmp_path / "bulk.jsonl", generated_records(n))
 
 
-def _start_build(index_dir, *sources, rebuild=False):
-    cmd = [sys.executable, "-m", "search_app", "index", "--index", str(index_dir), *map(str, sources)]
+def _start_build(index_dir, *sources, rebuild=False, options=(), told=False):
+    """``tracuu index`` in a subprocess; ``told``: what it prints kept (stdout, errors with it)."""
+    cmd = [sys.executable, "-m", "search_app", "index", "--index", str(index_dir), *options, *map(str, sources)]
     if rebuild:
         cmd.append("--rebuild")
+    if told:
+        return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -203,19 +206,7 @@ def test_a_worker_killed_mid_way_stops_the_build_with_a_message_and_the_last_com
     index_dir = tmp_path / "index"
     build_index([corpus], index_dir)
     bulk = _subset(tmp_path, 800)
-    cmd = [
-        sys.executable,
-        "-m",
-        "search_app",
-        "index",
-        "--index",
-        str(index_dir),
-        "--workers",
-        "2",
-        str(corpus),
-        str(bulk),
-    ]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = _start_build(index_dir, corpus, bulk, options=("--workers", "2"), told=True)
     try:
         _wait_for_lock_holder(index_dir, proc)
         deadline = time.monotonic() + 60
