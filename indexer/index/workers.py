@@ -153,7 +153,7 @@ def _send_share(connection, share: list[Queued]) -> None:
         for start in range(0, len(share), SENT_TOGETHER):
             connection.send(share[start : start + SENT_TOGETHER])
         connection.send(None)
-    except (OSError, ValueError):  # the worker stopped, or the build ended: nobody reads
+    except (OSError, ValueError, TypeError):  # the worker stopped, or the build ended and closed the pipe
         pass
 
 
