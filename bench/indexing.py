@@ -88,13 +88,14 @@ def ceiling(source: Path, size: int, workers: int, limit: int, seed: int, ours: 
     wait_quiet()
     with Contention() as contention:
         started = time.monotonic()
+        segment = _our_doc if ours else _pyvi_doc
         if workers > 1:
             with multiprocessing.get_context("fork").Pool(workers) as pool:
-                for _ in pool.imap(_our_doc if ours else _pyvi_doc, texts, chunksize=8):
+                for _ in pool.imap(segment, texts, chunksize=8):
                     pass
         else:
             for t in texts:
-                (_our_doc if ours else _pyvi_doc)(t)
+                segment(t)
         seconds = time.monotonic() - started
     return {
         "docs": len(texts),

@@ -674,12 +674,32 @@ def jsonl_item(path: Path, lineno: int, line: str | None) -> Article | ReadError
         return ReadError(where, f"dòng JSON không hợp lệ ({type(exc).__name__}: {exc})")
 
 
-def read_jsonl(path: Path) -> Iterator[Article | ReadError]:
-    """One Article per line; a bad line is reported with its number and the rest is read."""
-    for lineno, line in jsonl_lines(path):
-        item = jsonl_item(path, lineno, line)
-        if item is not None:
-            yield item
+LINES_TOGETHER = 256  # lines of a JSON Lines file read as one unit
+
+
+def _jsonl_units(path: Path) -> Iterator[tuple]:
+    """``source_units`` of one JSON Lines file: its lines a few hundred at a time, and an error unit
+    where the file breaks off (the lines before it are read)."""
+    lines, broken = [], None
+    try:
+        for numbered in jsonl_lines(path):
+            lines.append(numbered)
+            if len(lines) == LINES_TOGETHER:
+                yield ("lines", path, lines)
+                lines = []
+    except Exception as exc:  # a broken file of any kind must not stop the run
+        broken = _unreadable(path, exc)
+    if lines:
+        yield ("lines", path, lines)
+    if broken is not None:
+        yield ("error", broken)
+
+
+def _unreadable(path: Path, exc: Exception) -> ReadError:
+    """Why a file could not be read, for the person who gave it."""
+    if isinstance(exc, UnicodeDecodeError):
+        return ReadError(str(path), "tệp không phải văn bản UTF-8")
+    return ReadError(str(path), f"không đọc được tệp: {type(exc).__name__}: {exc}")
 
 
 # --- dispatch -----------------------------------------------------------------------------------
@@ -693,7 +713,8 @@ def read_file(path: Path, root: Path | None = None) -> Iterator[Article | ReadEr
         if suffix not in (".jsonl", ".jsonl.gz") and path.stat().st_size > limits.MAX_SOURCE_BYTES:
             raise limits.TooCostly(f"tệp quá lớn: tối đa {limits.mb(limits.MAX_SOURCE_BYTES)}")
         if suffix in (".jsonl", ".jsonl.gz"):
-            yield from read_jsonl(path)
+            for unit in _jsonl_units(path):
+                yield from read_unit(unit)
             return
         if suffix == ".docx":
             articles = [from_official_text(read_docx(path), path, root)]
@@ -710,14 +731,11 @@ def read_file(path: Path, root: Path | None = None) -> Iterator[Article | ReadEr
         else:
             yield ReadError(str(path), f"không hỗ trợ định dạng tệp '{suffix or path.name}'")
             return
-    except UnicodeDecodeError:
-        yield ReadError(str(path), "tệp không phải văn bản UTF-8")
-        return
     except limits.TooCostly as exc:
         yield ReadError(str(path), f"không đọc tệp: {exc}")
         return
     except Exception as exc:  # a broken file of any kind must not stop the run
-        yield ReadError(str(path), f"không đọc được tệp: {type(exc).__name__}: {exc}")
+        yield _unreadable(path, exc)
         return
     if len(articles) == 1:
         try:
@@ -751,9 +769,6 @@ def iter_files(source: Path) -> Iterator[tuple[Path, Path]]:
                 yield path, source
 
 
-LINES_TOGETHER = 256  # lines of a JSON Lines file read as one unit
-
-
 def source_units(sources: Iterable[str | Path]) -> Iterator[tuple]:
     """The sources cut into units of reading, in order, each read by ``read_unit``: ("error",
     ReadError) for a missing source or a file that broke off, ("file", path, root) for a file, and
@@ -764,24 +779,10 @@ def source_units(sources: Iterable[str | Path]) -> Iterator[tuple]:
             yield ("error", ReadError(str(source), "không tìm thấy tệp hoặc thư mục"))
             continue
         for path, root in iter_files(source):
-            if suffix_of(path) not in (".jsonl", ".jsonl.gz"):
+            if suffix_of(path) in (".jsonl", ".jsonl.gz"):
+                yield from _jsonl_units(path)
+            else:
                 yield ("file", path, root)
-                continue
-            lines, broken = [], None
-            try:
-                for numbered in jsonl_lines(path):
-                    lines.append(numbered)
-                    if len(lines) == LINES_TOGETHER:
-                        yield ("lines", path, lines)
-                        lines = []
-            except UnicodeDecodeError:
-                broken = ReadError(str(path), "tệp không phải văn bản UTF-8")
-            except Exception as exc:  # a broken file of any kind must not stop the run
-                broken = ReadError(str(path), f"không đọc được tệp: {type(exc).__name__}: {exc}")
-            if lines:
-                yield ("lines", path, lines)
-            if broken is not None:
-                yield ("error", broken)
 
 
 def read_unit(unit: tuple) -> list[Article | ReadError]:

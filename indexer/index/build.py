@@ -283,7 +283,8 @@ def build_index(
     # the sources are read before the lock is taken: a slow or hostile file never holds up
     # another build or a staff change; the plan is made again if a commit came in between
     _phase(on_phase, "read")
-    plan = _plan(sources, index_dir, rebuild, whoosh_positions, workers or os.cpu_count() or 1)
+    processes = workers or os.cpu_count() or 1
+    plan = _plan(sources, index_dir, rebuild, whoosh_positions, processes)
     if on_phase and wait and lock_is_held(index_dir / LOCK):
         on_phase("wait")
     try:
@@ -293,8 +294,8 @@ def build_index(
     try:
         if plan.version != _version(index_dir):
             _phase(on_phase, "read")
-            plan = _plan(sources, index_dir, rebuild, whoosh_positions, workers or os.cpu_count() or 1)
-        return _apply(plan, index_dir, workers, pool_mb, progress, on_total, started, on_phase)
+            plan = _plan(sources, index_dir, rebuild, whoosh_positions, processes)
+        return _apply(plan, index_dir, processes, pool_mb, progress, on_total, started, on_phase)
     finally:
         lock.release()
 
@@ -446,7 +447,6 @@ def _apply(plan: _Plan, index_dir: Path, workers, pool_mb, progress, on_total, s
 
     # separate segment files are memory-mapped; a compound file is copied into every searcher
     writer = segment_writer(ix, pool_mb)
-    workers = workers or os.cpu_count() or 1
     try:
         for doc_id in plan.gone:
             writer.delete_by_term("id", doc_id)

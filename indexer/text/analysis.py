@@ -93,9 +93,7 @@ def find_protected(text: str) -> list[tuple[str, str, int, int]]:
     ]
 
 
-def load_segmenter():
-    """Load pyvi's model now (a server loads it before forking; otherwise the first text does)."""
-    segmenter.load()
+load_segmenter = segmenter.load  # a server loads pyvi's model before forking; otherwise the first text does
 
 
 def _cut_long_runs(text: str) -> str:
