@@ -92,7 +92,12 @@ def test_tracuu_serve_answers_from_several_worker_processes(tmp_path, sample_ind
             except OSError:
                 assert time.monotonic() < deadline, "tracuu serve did not answer"
                 time.sleep(0.5)
-        workers = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()
+        # gunicorn forks its workers one after the other: the first may answer before the second is up
+        while True:
+            workers = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()
+            if len(workers) >= 2 or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
         assert len(workers) == 2
         answers = []
         for _ in range(12):  # new connections each time, spread over the workers
