@@ -60,6 +60,9 @@ class FacetValue:
     parent: str | None = None  # the value this one nests under (a unit's parent unit)
     depth: int = 0
 
+    def to_json(self) -> dict:
+        return dict(vars(self))  # its fields are plain values: no need for asdict's deep copy
+
 
 class Facet:
     name = ""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from search_app.engine.facets import FacetValue
 from search_app.engine.query import ParsedQuery
@@ -88,7 +88,7 @@ class SearchResult:
             "per_page": self.request.per_page,
             "sort": self.sort,
             "hits": [hit.to_json() for hit in self.hits],
-            "facets": {name: [asdict(v) for v in values] for name, values in self.facets.items()},
+            "facets": {name: [v.to_json() for v in values] for name, values in self.facets.items()},
             "suggestion": self.suggestion,
             "relaxed": self.relaxed,
             "corrected": self.corrected,

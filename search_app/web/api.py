@@ -14,7 +14,7 @@ from search_app.engine import QueryError
 from search_app.web import absolute, accounts, audit, base_url, engine, settings
 from search_app.web.errors import error_response
 from search_app.web.openapi import openapi_document
-from search_app.web.params import request_from_args, toggle_url, url_with
+from search_app.web.params import Toggles, request_from_args, url_with
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -30,10 +30,11 @@ def api_search():
     for hit in body["hits"]:
         hit["url"] = hit["url"] or absolute(url_for("pages.document", doc_id=hit["id"]))
     here = url_for("api.api_search")
+    toggle, base = Toggles(request.args, here), absolute("")
     for values in body["facets"].values():
         for value in values:
             # the page's link for this value, asking the API
-            value["toggle_url"] = absolute(toggle_url(request.args, value["param"], value["value"], here))
+            value["toggle_url"] = base + toggle(value["param"], value["value"])
     page = result.request.page
     body["next_url"] = absolute(url_with(request.args, here, page=page + 1)) if page < result.pages else None
     body["prev_url"] = absolute(url_with(request.args, here, page=page - 1)) if page > 1 else None

@@ -23,7 +23,7 @@ from search_app.engine.query import parse
 from search_app.engine.request import DEFAULT_SORT
 from search_app.web import absolute, base_url, engine, settings
 from search_app.web.errors import error_response
-from search_app.web.params import request_from_args, toggle_url, url_with
+from search_app.web.params import Toggles, request_from_args, url_with
 
 bp = Blueprint("pages", __name__)
 
@@ -33,7 +33,6 @@ PAGE_PARTS = {
     "default_sort": DEFAULT_SORT,
     "facet_labels": {facet.name: facet.label for facet in FACETS},
     "url_with": url_with,
-    "toggle_url": toggle_url,
 }
 
 
@@ -58,12 +57,14 @@ def index():
         return render_template(
             "search.html", error=str(exc), result=None, args=args, q=args.get("q", ""), **PAGE_PARTS
         ), 400
+    toggle = Toggles(args)
     return render_template(
         "search.html",
         result=result,
         args=args,
         q=req.q,
-        chips=_chips(args, result),
+        chips=_chips(args, result, toggle),
+        toggle=toggle,
         children=_children(result.facets),
         error=None,
         **PAGE_PARTS,
@@ -82,7 +83,7 @@ def _children(facets: dict) -> dict[str, dict[str, list]]:
     return out
 
 
-def _chips(args, result) -> list[dict]:
+def _chips(args, result, toggle: Toggles) -> list[dict]:
     """Active filters, each with the link that removes it."""
     chips = []
     req = result.request
@@ -91,9 +92,9 @@ def _chips(args, result) -> list[dict]:
             text = value_label(param, value)
             if param != "month" and not (value == UNKNOWN and param == "year"):
                 text = f"{PARAM_LABELS[param]}: {text}"
-            chips.append({"label": text, "url": toggle_url(args, param, value)})
+            chips.append({"label": text, "url": toggle(param, value)})
     for value in req.signers:
-        chips.append({"label": f"Người ký: {value}", "url": toggle_url(args, "signer", value)})
+        chips.append({"label": f"Người ký: {value}", "url": toggle("signer", value)})
     for param, label, value in (("from", "Từ ngày", req.date_from), ("to", "Đến ngày", req.date_to)):
         if value:
             chips.append({"label": f"{label} {vndate(value.isoformat())}", "url": url_with(args, **{param: None})})

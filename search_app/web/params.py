@@ -82,16 +82,34 @@ def _changed(new: MultiDict, path: str, changes: dict) -> str:
     return path + ("?" + query if query else "")
 
 
+class Toggles:
+    """The links that add or remove one facet value (removing a year removes its months too), for
+    every value of one page: the parameters a link keeps are encoded once a page, not once a value
+    (a page shows a hundred values or more)."""
+
+    def __init__(self, args: MultiDict, path: str = "/"):
+        self._state = state(args)
+        self._path = path
+        self._current = {param: _values(self._state, param) for param in self._state}
+        self._kept: dict[tuple[str, ...], str] = {}
+
+    def __call__(self, param: str, value: str) -> str:
+        current = self._current.get(param, [])
+        chosen = [v for v in current if v != value] if value in current else current + [value]
+        changes = {param: chosen}
+        if param == "year" and value in current:
+            changes["month"] = [m for m in self._current.get("month", []) if not m.startswith(value + "-")]
+        kept = self._kept.get(tuple(changes))
+        if kept is None:
+            skipped = {"page", *changes}
+            kept = self._kept[tuple(changes)] = urlencode(
+                [(k, v) for k, v in self._state.items(multi=True) if k not in skipped]
+            )
+        # as ``_changed`` orders them: the kept parameters, then the changed ones in turn
+        query = "&".join(part for part in (kept, urlencode([(k, v) for k, vs in changes.items() for v in vs])) if part)
+        return self._path + ("?" + query if query else "")
+
+
 def toggle_url(args: MultiDict, param: str, value: str, path: str = "/") -> str:
     """Add or remove one facet value; removing a year removes its months too."""
-    new = state(args)
-    current = _values(new, param)
-    if value in current:
-        chosen = [v for v in current if v != value]
-    else:
-        chosen = current + [value]
-    changes: dict = {param: chosen or None}
-    if param == "year" and value in current:
-        months = [m for m in _values(new, "month") if not m.startswith(value + "-")]
-        changes["month"] = months or None
-    return _changed(new, path, changes)
+    return Toggles(args, path)(param, value)
