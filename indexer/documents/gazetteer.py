@@ -250,16 +250,19 @@ class Gazetteer:
                 children.setdefault(unit.parent, []).append(unit.name)
         return children
 
+    @cached_property
+    def _facet_parents(self) -> dict[str, str | None]:
+        out: dict[str, str | None] = {}
+        for unit in self.units:
+            parent = self.unit(unit.parent)
+            national = parent is not None and parent.kind == "national" and unit.kind != "board"
+            out[unit.name] = None if national else unit.parent
+        return out
+
     def facet_parent(self, name: str) -> str | None:
         """The parent a facet nests a unit under. Provinces and national unions are roots: the
         Tổng Liên đoàn holds only its own boards, or everything would sit under it."""
-        unit = self.unit(name)
-        if unit is None or unit.parent is None:
-            return None
-        parent = self.unit(unit.parent)
-        if parent is not None and parent.kind == "national" and unit.kind != "board":
-            return None
-        return unit.parent
+        return self._facet_parents.get(name)
 
     def facet_children(self, name: str) -> list[str]:
         return [c for c in self._children.get(name, []) if self.facet_parent(c) == name]

@@ -61,7 +61,8 @@ def _is_quoc_hieu(text: str) -> bool:
 
 def is_official(paragraphs: list[str]) -> bool:
     opening = paragraphs[:HEAD_LIMIT]
-    return any(_is_quoc_hieu(p) for p in opening) and any(_NUMBER_LINE.match(p.strip()) for p in opening)
+    # the number line first: anchored, it fails at once on the paragraphs of a news article
+    return any(_NUMBER_LINE.match(p.strip()) for p in opening) and any(_is_quoc_hieu(p) for p in opening)
 
 
 def parts(paragraphs: list[str]) -> Parts:

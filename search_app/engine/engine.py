@@ -33,7 +33,7 @@ from indexer.text.analysis import load_segmenter
 from search_app.engine import facets as F
 from search_app.engine.arrays import DEFAULT_CACHE_MB, ArrayStore, IndexArrays
 from search_app.engine.complete import MAX_COMPLETIONS, Completion, complete
-from search_app.engine.evaluate import evaluate
+from search_app.engine.evaluate import at_most, evaluate
 from search_app.engine.highlight import SCAN_CHARS, best_paragraph, highlight, passage
 from search_app.engine.lru import LRUCache
 from search_app.engine.query import ParsedQuery, QueryError, build_query, parse
@@ -362,15 +362,22 @@ def _missing_one(parsed: ParsedQuery, found, arrays: IndexArrays, scope: np.ndar
     """``found`` with the documents that hold every word but one added, scored by the words they
     hold; and for each document the word it lacks ("" where it lacks none)."""
     clauses = parsed.required
+    queries = [query(replace(parsed, required=[clause])) for clause in clauses]
+    # the rarest words first: a document lacking one word holds one of any two, so once the two
+    # rarest are read the others are read only where either stands
+    order = sorted(range(len(clauses)), key=lambda n: at_most(queries[n], arrays))
     held = np.zeros(arrays.size, dtype=np.int16)
     scores = np.zeros(arrays.size, dtype=np.float32)
     lacking = np.full(arrays.size, -1, dtype=np.int16)
-    for n, clause in enumerate(clauses):
-        one = evaluate(query(replace(parsed, required=[clause])), arrays, scope)
+    either = np.zeros(arrays.size, dtype=bool)
+    for rank, n in enumerate(order):
+        one = evaluate(queries[n], arrays, scope if rank < 2 else scope & either)
         held += one.mask
         scores += np.where(one.mask, one.scores, 0)
         lacking[~one.mask] = n
-    near = (held == len(clauses) - 1) & ~found.mask
+        if rank < 2:
+            either |= one.mask
+    near = (held == len(clauses) - 1) & ~found.mask & either
     if not near.any():
         return found, None
     found.mask |= near
@@ -400,9 +407,9 @@ def _hit(doc: dict, score: float, marked: tuple[list, list], missing: str | None
     if at is not None:
         # a law's Điều, a plan's "II. …": an item ("3. …") is a sentence, not a name
         part = section_of(sections, at, deepest=4 if any(s.anchor.startswith("dieu-") for s in sections) else 2)
-        shown = passage(kept[at : at + 3], sequences, prefixes)[0]
+        shown = passage(kept[at : at + 3], sequences, prefixes)
     else:
-        part, shown = None, passage(kept, sequences, prefixes)[0]
+        part, shown = None, passage(kept, sequences, prefixes)
     return Hit(
         id=doc["id"],
         title=doc["title"],

@@ -108,7 +108,7 @@ def _positional(q: Q.Query) -> bool:
 def _and(q: Q.And, arrays: IndexArrays, within: np.ndarray | None) -> Matches:
     # the rarest children first, each later one read only where the earlier ones all matched;
     # phrases last, so positions are checked only in documents that match everything else
-    subs = sorted(q.subqueries, key=lambda sub: (_positional(sub), _size(sub, arrays)))
+    subs = sorted(q.subqueries, key=lambda sub: (_positional(sub), at_most(sub, arrays)))
     if not subs:
         return _empty(arrays)
     out: Matches | None = None
@@ -126,18 +126,18 @@ def _and(q: Q.And, arrays: IndexArrays, within: np.ndarray | None) -> Matches:
     return out
 
 
-def _size(q: Q.Query, arrays: IndexArrays) -> int:
+def at_most(q: Q.Query, arrays: IndexArrays) -> int:
     """At most how many documents ``q`` matches, from its terms' postings (read once per search)."""
     if isinstance(q, Q.Term):
         return len(arrays.postings(q.fieldname, q.text).ids)
     if isinstance(q, Q.Or):
-        return sum(_size(sub, arrays) for sub in q.subqueries)
+        return sum(at_most(sub, arrays) for sub in q.subqueries)
     if isinstance(q, Q.And) and q.subqueries:
-        return min(_size(sub, arrays) for sub in q.subqueries)
+        return min(at_most(sub, arrays) for sub in q.subqueries)
     if isinstance(q, Q.Phrase):
         return min(len(arrays.postings(q.fieldname, w).ids) for w in q.words) if q.words else 0
     if isinstance(q, (Q.AndNot, Q.AndMaybe)):
-        return _size(q.a, arrays)
+        return at_most(q.a, arrays)
     return arrays.size
 
 
