@@ -489,11 +489,18 @@ class PackedSegment:
         low, high = int(self._pos_offsets[n]), int(self._pos_offsets[n + 1])
         if low == high:  # a field without positions
             return np.zeros(len(docs), dtype=np.int64), np.empty(0, dtype=np.int32)
-        counts = self._counts[begin:end].astype(np.int64)
+        counts = self._counts[begin:end]
         if len(docs) == end - begin:  # every document of the term: one slice, nothing to gather
-            return counts, self._positions[low:high].astype(np.int32)
+            return counts.astype(np.int64), self._positions[low:high].astype(np.int32)
+        if not len(docs):
+            return np.zeros(0, dtype=np.int64), np.empty(0, dtype=np.int32)
         rows = np.searchsorted(self._ids[begin:end], docs)
-        ends = np.cumsum(counts)
-        wanted = counts[rows]
-        starts = low + ends[rows] - wanted
+        # where each wanted row's positions start: the counts before it, summed between the rows
+        # asked for (one pass, no running total of a long list kept)
+        between = np.add.reduceat(counts, rows, dtype=np.int64)
+        starts = np.empty(len(rows), dtype=np.int64)
+        starts[0] = low + int(counts[: rows[0]].sum(dtype=np.int64))
+        np.cumsum(between[:-1], out=starts[1:])
+        starts[1:] += starts[0]
+        wanted = counts[rows].astype(np.int64)
         return wanted, self._positions[whoosh_w3.ranges(starts, wanted)].astype(np.int32)

@@ -312,10 +312,13 @@ def _search(searcher: Searcher, arrays: IndexArrays, request: SearchRequest, sta
 
     facet_values: dict[str, list[F.FacetValue]] = {}
     if request.with_facets:
+        counted_under: dict[tuple, np.ndarray] = {}  # with no filter of their own, facets count the same documents
         for facet in F.FACETS:
-            others = [always, *(m for name, m in own.items() if name != facet.name)]
-            counted = found.mask & F.all_of(others, arrays.size)
-            facet_values[facet.name] = facet.values(request, facet.count(request, arrays, counted))
+            others = [m for name, m in own.items() if name != facet.name and m is not None]
+            key = tuple(id(m) for m in others)
+            if key not in counted_under:
+                counted_under[key] = np.flatnonzero(found.mask & F.all_of([always, *others], arrays.size))
+            facet_values[facet.name] = facet.values(request, facet.count(request, arrays, counted_under[key]))
 
     offset = (request.page - 1) * request.per_page
     complete = matched & complete_mask if not relaxed else np.zeros_like(matched)

@@ -2,7 +2,7 @@
 
 One class per facet, one interface: ``mask(request, arrays)`` is the facet's own restriction
 as a boolean array over the index, ``count(request, arrays, matched)`` counts its values among the
-matched documents, ``values(request, counts)`` is what a page or the API shows (value,
+matched documents (their numbers, ascending), ``values(request, counts)`` is what a page or the API shows (value,
 label, count, selected). Several values of one facet combine with OR; each facet is counted
 under the other facets' filters but not its own. Units nest as the gazetteer says (province →
 district → grassroots): a parent counts and selects its children too. Documents without a
