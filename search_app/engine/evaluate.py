@@ -23,6 +23,7 @@ from search_app.engine.arrays import IndexArrays
 from search_app.engine.query import MAX_PREFIX_TERMS
 
 _MODEL = BM25F()  # Whoosh's default weighting, whose parameters we score with
+DENSE = 0.9  # a ``within`` that lets through this share of the documents is not worth applying
 
 
 @dataclass
@@ -46,6 +47,12 @@ def evaluate(q: Q.Query, arrays: IndexArrays, within: np.ndarray | None = None) 
     ``within`` (a boolean array) says which documents the caller will keep; outside it the
     answer may be incomplete, which lets positional checks skip documents nobody wants.
     """
+    if within is not None and np.count_nonzero(within) >= DENSE * len(within):
+        within = None  # nearly every document: picking them out of each posting list would cost more than it saves
+    return _evaluate(q, arrays, within)
+
+
+def _evaluate(q: Q.Query, arrays: IndexArrays, within: np.ndarray | None) -> Matches:
     if q is Q.NullQuery or isinstance(q, type(Q.NullQuery)):
         return _empty(arrays)
     if isinstance(q, Q.Every):
@@ -61,25 +68,25 @@ def evaluate(q: Q.Query, arrays: IndexArrays, within: np.ndarray | None = None) 
             _add_term(out, arrays, q.fieldname, text)
         return out.boosted(q.boost)
     if isinstance(q, Q.ConstantScoreQuery):
-        found = evaluate(q.child, arrays, within)
+        found = _evaluate(q.child, arrays, within)
         found.scores[:] = 0
         found.scores[found.mask] = q.score
         return found
     if isinstance(q, Q.AndNot):
         if _positional(q.a) and not _positional(q.b):
             # the cheap exclusion first: positions are then checked only where they can count
-            excluded = evaluate(q.b, arrays, within)
+            excluded = _evaluate(q.b, arrays, within)
             scope = ~excluded.mask if within is None else within & ~excluded.mask
-            found = evaluate(q.a, arrays, scope)
+            found = _evaluate(q.a, arrays, scope)
         else:
-            found = evaluate(q.a, arrays, within)
-            excluded = evaluate(q.b, arrays, found.mask)
+            found = _evaluate(q.a, arrays, within)
+            excluded = _evaluate(q.b, arrays, found.mask)
         found.mask &= ~excluded.mask
         found.scores[excluded.mask] = 0
         return found
     if isinstance(q, Q.AndMaybe):
-        found = evaluate(q.a, arrays, within)
-        extra = evaluate(q.b, arrays, found.mask)
+        found = _evaluate(q.a, arrays, within)
+        extra = _evaluate(q.b, arrays, found.mask)
         extra.scores[~found.mask] = 0
         found.scores += extra.scores
         return found
@@ -92,7 +99,7 @@ def evaluate(q: Q.Query, arrays: IndexArrays, within: np.ndarray | None = None) 
                 # added in place: no document-sized arrays for a term of its own
                 _add_term(out, arrays, sub.fieldname, sub.text, sub.boost, within)
                 continue
-            found = evaluate(sub, arrays, within)
+            found = _evaluate(sub, arrays, within)
             out.mask |= found.mask
             out.scores += found.scores
         return out.boosted(q.boost)
@@ -114,7 +121,7 @@ def _and(q: Q.And, arrays: IndexArrays, within: np.ndarray | None) -> Matches:
     out: Matches | None = None
     for sub in subs:
         scope = within if out is None else (out.mask if within is None else out.mask & within)
-        found = evaluate(sub, arrays, scope)
+        found = _evaluate(sub, arrays, scope)
         if out is None:
             out = found
         else:

@@ -19,7 +19,6 @@ from indexer.text.normalise import fold_accents, fold_lower_same_length
 _SYLLABLE = re.compile(r"\w+", re.UNICODE)
 SNIPPET_CHARS = 260
 SCAN_CHARS = 20_000
-_UNTIDY = re.compile(r"\s\s|[^\S ]")  # a space that is not one plain space between words
 
 
 def _syllables(text: str) -> list[tuple[str, int, int]]:
@@ -139,10 +138,7 @@ def best_paragraph(paragraphs: list[str], sequences, prefixes=()) -> int | None:
 
 def passage(paragraphs: list[str], sequences, prefixes=(), size: int = SNIPPET_CHARS) -> str:
     """``snippet`` over paragraphs, read as one text with single spaces."""
-    text = " ".join(paragraphs)
-    if _UNTIDY.search(text) or text[:1].isspace() or text[-1:].isspace():
-        text = " ".join(text.split())
-    return _snippet(text, sequences, prefixes, size)[0]
+    return _snippet(" ".join(" ".join(paragraphs).split()), sequences, prefixes, size)[0]
 
 
 def _snippet(text: str, sequences, prefixes, size: int) -> tuple[str, int]:

@@ -5,6 +5,7 @@ Shared by the pages and the API so both accept exactly the same parameters.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from werkzeug.datastructures import MultiDict
@@ -106,8 +107,14 @@ class Toggles:
                 [(k, v) for k, v in self._state.items(multi=True) if k not in skipped]
             )
         # as ``_changed`` orders them: the kept parameters, then the changed ones in turn
-        query = "&".join(part for part in (kept, urlencode([(k, v) for k, vs in changes.items() for v in vs])) if part)
+        query = "&".join([kept] * bool(kept) + [_encoded(k, v) for k, vs in changes.items() for v in vs])
         return self._path + ("?" + query if query else "")
+
+
+@lru_cache(maxsize=4096)
+def _encoded(name: str, value: str) -> str:
+    """One parameter as ``urlencode`` writes it; facet values recur on every page."""
+    return urlencode([(name, value)])
 
 
 def toggle_url(args: MultiDict, param: str, value: str, path: str = "/") -> str:
