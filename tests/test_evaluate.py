@@ -10,6 +10,7 @@ must never come back, and deep pages must continue the first ones.
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from whoosh import query as Q
 
@@ -112,6 +113,27 @@ def test_phrases_with_slop_match_as_whoosh(searcher, arrays, words, slop):
     theirs = {hit.docnum for hit in searcher.search(q, limit=None)}
     assert theirs
     assert set(ours.nonzero()[0].tolist()) == theirs
+
+
+PHRASES = [["lao", "động"], ["người", "lao", "động"], ["lao", "lao"], ["công", "đoàn", "cơ", "sở"]]
+
+
+@pytest.mark.parametrize("words", PHRASES)
+@pytest.mark.parametrize("size", [1, 40, 200, 1000])
+def test_a_phrase_asked_about_a_few_documents_answers_as_whoosh_for_them(searcher, arrays, words, size):
+    """The words-together bonus asks about its best 200 documents only: looked up, not read whole."""
+    q = Q.Phrase("body_exact", words, slop=2)
+    theirs = {hit.docnum: hit.score for hit in searcher.search(q, limit=None)}
+    rng = np.random.default_rng(size)
+    within = np.zeros(arrays.size, dtype=bool)
+    within[rng.integers(0, arrays.size, size)] = True
+    within[list(theirs)[: size // 2]] = True  # some that hold the phrase, some that may not
+    ours = evaluate(q, arrays, within)
+    found = ours.mask & within & arrays.live
+    assert set(np.flatnonzero(found).tolist()) == {d for d in theirs if within[d]}
+    assert [float(ours.scores[d]) for d in np.flatnonzero(found)] == pytest.approx(
+        [theirs[d] for d in np.flatnonzero(found)], rel=1e-4
+    )
 
 
 @pytest.mark.parametrize("text", QUERIES)

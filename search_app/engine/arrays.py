@@ -88,6 +88,7 @@ class _Shared:
         self.live = live
         self.columns: dict[str, tuple[np.ndarray, list[str]]] = {}
         self.lengths: dict[str, np.ndarray] = {}
+        self.norms: dict[tuple, np.ndarray] = {}
         self.dates: dict[str, np.ndarray] = {}
         self.shown: np.ndarray | None = None
         self.idf: dict[tuple[str, str], float] = {}
@@ -155,6 +156,37 @@ class IndexArrays:
             np.multiply(part_counts, np.float32(boost), out=weights[at:end])
             at = end
         return Postings(ids, weights)
+
+    def held(self, fieldname: str, text: str, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For ascending ``docs``: which hold the term, and its weight in each (0 where not).
+
+        The documents are looked up in the term's postings, which are not read whole: for a few
+        documents (the words-together bonus's), a long posting list costs a binary search, not a copy.
+        """
+        packs = self._packs()
+        if any(packed is None for packed in packs):
+            postings = self.postings(fieldname, text)
+            ids, weights = postings.ids, postings.weights
+            if not len(ids):
+                return np.zeros(len(docs), dtype=bool), np.zeros(len(docs), dtype=np.float32)
+            at = np.minimum(np.searchsorted(ids, docs), len(ids) - 1)
+            present = ids[at] == docs
+            return present, np.where(present, weights[at], np.float32(0))
+        present = np.zeros(len(docs), dtype=bool)
+        weights = np.zeros(len(docs), dtype=np.float32)
+        key = self._term_key(fieldname, text)
+        for (leaf, offset), packed in zip(self.leaves, packs, strict=True):
+            low, high = np.searchsorted(docs, (offset, offset + leaf.doc_count_all()))
+            n = packed.find_key(key) if key is not None and high > low else None
+            if n is None:
+                continue
+            ids, counts, boost = packed.posting_counts(n)
+            mine = docs[low:high] - offset
+            at = np.minimum(np.searchsorted(ids, mine), len(ids) - 1)
+            found = ids[at] == mine
+            present[low:high] = found
+            weights[low:high][found] = counts[at[found]] * np.float32(boost)
+        return present, weights
 
     def doc_frequency(self, fieldname: str, text: str) -> int:
         """How many documents a term was written in, deleted ones included, as Whoosh counts for idf."""
@@ -282,6 +314,15 @@ class IndexArrays:
             parts = [self._leaf_lengths(leaf, fieldname) for leaf, _ in self.leaves]
             found = np.concatenate(parts) if parts else np.empty(0, np.float32)
             self._shared.lengths[fieldname] = found
+        return found
+
+    def length_norms(self, fieldname: str, b: float, k1: float) -> np.ndarray:
+        """BM25's length part of every document, ``k1 * ((1 - b) + b * length / average length)``,
+        in float32 as Whoosh's ``bm25`` works it out: per index version, not per term."""
+        found = self._shared.norms.get((fieldname, b, k1))
+        if found is None:
+            average = self.searcher.avg_field_length(fieldname) or 1
+            found = self._shared.norms[fieldname, b, k1] = k1 * ((1 - b) + b * self.lengths(fieldname) / average)
         return found
 
     def _leaf_lengths(self, leaf, fieldname):

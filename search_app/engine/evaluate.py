@@ -17,13 +17,14 @@ from dataclasses import dataclass
 
 import numpy as np
 from whoosh import query as Q
-from whoosh.scoring import BM25F, bm25
+from whoosh.scoring import BM25F
 
 from search_app.engine.arrays import IndexArrays
 from search_app.engine.query import MAX_PREFIX_TERMS
 
 _MODEL = BM25F()  # Whoosh's default weighting, whose parameters we score with
 DENSE = 0.9  # a ``within`` that lets through this share of the documents is not worth applying
+FEW_DOCS = 1024  # a phrase asked about this many documents or fewer looks them up in its words' postings
 
 
 @dataclass
@@ -177,21 +178,45 @@ def _scores(arrays: IndexArrays, fieldname: str, text: str, ids: np.ndarray, wei
     searcher = arrays.searcher
     if not searcher.schema[fieldname].scorable:
         return weights
-    idf = arrays.idf(fieldname, text)
-    avgfl = searcher.avg_field_length(fieldname) or 1
-    lengths = arrays.lengths(fieldname)[ids]
-    return bm25(idf, weights, lengths, avgfl, _MODEL.B, _MODEL.K1).astype(np.float32)
+    # Whoosh's ``bm25`` with its length part read per document, not worked out for every term
+    norms = arrays.length_norms(fieldname, _MODEL.B, _MODEL.K1)[ids]
+    scores = arrays.idf(fieldname, text) * ((weights * (_MODEL.K1 + 1)) / (weights + norms))
+    return scores.astype(np.float32, copy=False)
 
 
 def _phrase(arrays: IndexArrays, fieldname: str, words: list[str], slop: int, within) -> Matches:
-    # reading a word's postings keeps its positions, undecoded: only those of ``docs`` are decoded
-    docs = _holding_all(arrays, fieldname, words, within)
     out = _empty(arrays)
+    if within is not None and np.count_nonzero(within) <= FEW_DOCS:
+        # a few documents (the bonus's best 200): looked up in each word's postings, not read whole
+        docs, weights = _held_by_all(arrays, fieldname, words, np.flatnonzero(within))
+    else:
+        # reading a word's postings keeps its positions, undecoded: only those of ``docs`` are decoded
+        docs, weights = _holding_all(arrays, fieldname, words, within), None
     if len(docs):
-        docs = docs[_in_sequence(arrays, fieldname, words, slop, docs)]
+        keep = _in_sequence(arrays, fieldname, words, slop, docs)
+        docs = docs[keep]
         out.mask[docs] = True
-        out.scores[docs] = _sum_of_scores(arrays, [(fieldname, w, 1.0) for w in words], docs)
+        if weights is None:
+            out.scores[docs] = _sum_of_scores(arrays, [(fieldname, w, 1.0) for w in words], docs)
+        else:
+            total = np.zeros(len(docs), dtype=np.float32)
+            for word in words:  # as ``_sum_of_scores`` adds them
+                total += _scores(arrays, fieldname, word, docs, weights[word][keep])
+            out.scores[docs] = total
     return out
+
+
+def _held_by_all(arrays: IndexArrays, fieldname: str, words, docs: np.ndarray):
+    """Of ``docs`` (ascending), those whose field holds every word, and each word's weights in them."""
+    weights: dict[str, np.ndarray] = {}
+    for word in dict.fromkeys(words):
+        present, word_weights = arrays.held(fieldname, word, docs)
+        docs = docs[present]
+        weights = {w: v[present] for w, v in weights.items()}
+        weights[word] = word_weights[present]
+        if not len(docs):
+            break
+    return docs, weights
 
 
 def _holding_all(arrays: IndexArrays, fieldname: str, words, within) -> np.ndarray:
