@@ -254,7 +254,8 @@ def _in_sequence(arrays: IndexArrays, fieldname: str, words: list[str], slop: in
 
     Word by word, positions are decoded only in the documents where the phrase so far still stands.
     """
-    slop = max(slop, 1)
+    if slop <= 1:
+        return _side_by_side(arrays, fieldname, words, docs)
     left = docs
     ends = None
     for word in words:
@@ -272,6 +273,23 @@ def _in_sequence(arrays: IndexArrays, fieldname: str, words: list[str], slop: in
             break
         left = _distinct(ends >> 32)
     return _contains(_distinct(ends >> 32), docs)
+
+
+def _side_by_side(arrays: IndexArrays, fieldname: str, words: list[str], docs: np.ndarray) -> np.ndarray:
+    """``_in_sequence`` for words next to each other: each occurrence of a word says where the
+    phrase would start, and the phrase stands where every word agrees. Any word can go first, so
+    the rarest do: the common ones are decoded only in the documents left after them."""
+    starts = None
+    left = docs
+    for k in sorted(range(len(words)), key=lambda k: arrays.doc_frequency(fieldname, words[k])):
+        doc_of, position = arrays.positions(fieldname, words[k], left)
+        inside = position >= k  # else the phrase would start before the field does
+        these = (doc_of[inside] << 32) | (position[inside] - k)
+        starts = these if starts is None else these[_contains(starts, these)]
+        if not len(starts):
+            break
+        left = _distinct(starts >> 32)
+    return _contains(_distinct(starts >> 32), docs)
 
 
 def _distinct(ascending: np.ndarray) -> np.ndarray:
