@@ -194,7 +194,7 @@ def markdown(r: dict) -> str:
         ("build time", f"{b['seconds']:.1f} s (child process wall {b['wall_s']:.1f} s)"),
         ("throughput", f"**{b['docs_per_s']:,.1f} docs/s, {b['mb_per_s']:.3f} MiB/s**"),
         (f"pyvi ceiling{sample}", f"{c['docs_per_s']:,.1f} docs/s, {c['mb_per_s']:.3f} MiB/s ({c['seconds']:.1f} s)"),
-        ("ratio to ceiling (target ≥ 0.80)", f"**{r['ratio_to_ceiling']:.2f}**"),
+        ("ratio to ceiling (target ≥ 0.6, issue 15)", f"**{r['ratio_to_ceiling']:.2f}**"),
         ("raw text (title + lead + body, UTF-8)", f"{r['text_mb']:,.1f} MiB"),
         ("index on disk", f"{r['index_mb']:,.1f} MiB = **{r['index_to_text']:.2f} × raw text**"),
         ("peak memory", f"writer process RSS {b['peak_rss_mb']:,.0f} MiB; tree PSS {b['peak_tree_pss_mb']:,.0f} MiB"),
