@@ -196,13 +196,8 @@ def _phrase(arrays: IndexArrays, fieldname: str, words: list[str], slop: int, wi
         keep = _in_sequence(arrays, fieldname, words, slop, docs)
         docs = docs[keep]
         out.mask[docs] = True
-        if weights is None:
-            out.scores[docs] = _sum_of_scores(arrays, [(fieldname, w, 1.0) for w in words], docs)
-        else:
-            total = np.zeros(len(docs), dtype=np.float32)
-            for word in words:  # as ``_sum_of_scores`` adds them
-                total += _scores(arrays, fieldname, word, docs, weights[word][keep])
-            out.scores[docs] = total
+        kept = None if weights is None else {word: w[keep] for word, w in weights.items()}
+        out.scores[docs] = _sum_of_scores(arrays, fieldname, words, docs, kept)
     return out
 
 
@@ -238,14 +233,16 @@ def _contains(ids: np.ndarray, docs: np.ndarray) -> np.ndarray:
     return ids[at] == docs
 
 
-def _sum_of_scores(arrays: IndexArrays, terms, docs: np.ndarray) -> np.ndarray:
-    """Summed scores of ``(fieldname, text, boost)`` terms in ``docs``, which hold them all."""
+def _sum_of_scores(arrays: IndexArrays, fieldname: str, words: list[str], docs: np.ndarray, weights=None) -> np.ndarray:
+    """Summed scores of the words in ``docs``, which hold them all; ``weights`` (per word, one per
+    document) where they were looked up already, else read from the postings."""
     total = np.zeros(len(docs), dtype=np.float32)
-    for fieldname, text, boost in terms:
-        postings = arrays.postings(fieldname, text)
-        weights = postings.weights[np.searchsorted(postings.ids, docs)]
-        scores = _scores(arrays, fieldname, text, docs, weights)
-        total += scores * np.float32(boost) if boost != 1.0 else scores
+    for word in words:
+        if weights is None:
+            postings = arrays.postings(fieldname, word)
+            total += _scores(arrays, fieldname, word, docs, postings.weights[np.searchsorted(postings.ids, docs)])
+        else:
+            total += _scores(arrays, fieldname, word, docs, weights[word])
     return total
 
 
