@@ -115,8 +115,3 @@ class Toggles:
 def _encoded(name: str, value: str) -> str:
     """One parameter as ``urlencode`` writes it; facet values recur on every page."""
     return urlencode([(name, value)])
-
-
-def toggle_url(args: MultiDict, param: str, value: str, path: str = "/") -> str:
-    """Add or remove one facet value; removing a year removes its months too."""
-    return Toggles(args, path)(param, value)
