@@ -4,8 +4,8 @@
   over the lower-cased title and body; one scan per query, then the page (newest first), the
   total and, when asked, the facet counts are computed from the matching rows.
 * ``TantivyBaseline``: Tantivy over the same pre-segmented tokens. The tokens are read back from
-  our index's postings (syllables and compound words at their positions, exact and folded), so
-  pyvi does not run again; the query is our own Whoosh query (``build_query``, filters of
+  our index's packed files (syllables and compound words at their positions; the folded fields
+  fold them), so pyvi does not run again; the query is our own Whoosh query (``build_query``, filters of
   ``search_app.engine.facets``) translated node by node, so both engines match the same documents by the
   same rules. Facets are counted with Tantivy's terms aggregation, each facet under the other
   facets' filters like ours.
@@ -21,11 +21,14 @@ from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
 
+import numpy as np
 import tantivy
 from tantivy import Occur
 from tantivy import Query as T
 from whoosh import query as Q
 
+from indexer import whoosh_w3
+from indexer.index.packed import PackedSegment, packed_path
 from indexer.text.normalise import fold_accents
 from search_app.engine import SearchRequest
 from search_app.engine import facets as F
@@ -33,7 +36,6 @@ from search_app.engine.query import MAX_PREFIX_TERMS, build_query, parse
 
 TEXT = ("title_exact", "title_folded", "body_exact", "body_folded")
 KEYWORDS = ("id", "unit", "type", "year", "month", "number", "numbers")
-CHUNK = 10000
 
 
 def stored_docs(reader) -> list[dict]:
@@ -147,28 +149,40 @@ def _schema() -> tantivy.Schema:
     return sb.build()
 
 
-def _postings(reader, fieldname: str, lo: int, hi: int) -> dict[int, list[tuple[int, str]]]:
-    """(position, term) of every token of documents lo..hi-1 of one field, from the postings."""
-    out: dict[int, list[tuple[int, str]]] = {}
-    for raw in reader.lexicon(fieldname):
-        term = raw.decode("utf-8")
-        m = reader.postings(fieldname, raw)
-        if lo and m.is_active() and m.id() < lo:
-            m.skip_to(lo)
-        while m.is_active() and m.id() < hi:
-            out.setdefault(m.id(), []).extend((p, term) for p in m.value_as("positions"))
-            m.next()
-    return out
+def _segment_tokens(packed, fieldname: str) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+    """Every token of one segment's field, from its packed file (Whoosh keeps no positions of text
+    fields): the field's terms, and per token its document, position and term number, in document
+    and position order."""
+    terms: list[str] = []
+    ids_parts, counts_parts, positions_parts = [], [], []
+    for term, ids, counts, flat in packed.field_terms(fieldname):
+        terms.append(term.decode("utf-8"))
+        ids_parts.append(ids)
+        counts_parts.append(counts)
+        positions_parts.append(flat)
+    if not terms:
+        empty = np.empty(0, dtype=np.int64)
+        return terms, empty, empty, empty
+    counts = np.concatenate(counts_parts).astype(np.int64)
+    docs = np.repeat(np.concatenate(ids_parts).astype(np.int64), counts)
+    positions = np.concatenate(positions_parts).astype(np.int64)
+    per_term = np.array([int(c.sum()) for c in counts_parts], dtype=np.int64)
+    numbers = np.repeat(np.arange(len(terms), dtype=np.int64), per_term)
+    order = np.lexsort((numbers, positions, docs))
+    return terms, docs[order], positions[order], numbers[order]
 
 
-def _tokens(pairs: list[tuple[int, str]], fold: bool) -> tantivy.PreTokenizedString:
-    pairs.sort()
-    tokens = [tantivy.Token(fold_accents(t) if fold else t, p, p, p + 1) for p, t in pairs]
-    return tantivy.PreTokenizedString(" ".join(t for _p, t in pairs), tokens)
+def _tokens(terms: list[str], positions: list[int], numbers: list[int]) -> tantivy.PreTokenizedString:
+    tokens = [tantivy.Token(terms[t], p, p, p + 1) for p, t in zip(positions, numbers, strict=True)]
+    return tantivy.PreTokenizedString(" ".join(terms[t] for t in numbers), tokens)
 
 
 def build_tantivy(reader, docs: list[dict], path: Path) -> float:
-    """A Tantivy index of the same documents and tokens; returns seconds (postings read included)."""
+    """A Tantivy index of the same documents and tokens; returns seconds (packed files read included).
+
+    Each field's tokens are its exact terms at their positions (syllables, and compound words at
+    their first syllable's), as our index holds them; the folded fields fold those tokens.
+    """
     started = time.monotonic()
     final, path = path, path.with_name(path.name + ".tmp")
     shutil.rmtree(path, ignore_errors=True)
@@ -176,19 +190,24 @@ def build_tantivy(reader, docs: list[dict], path: Path) -> float:
     index = tantivy.Index(_schema(), path=str(path))
     writer = index.writer(heap_size=256_000_000, num_threads=1)
     by_num = {d["_docnum"]: d for d in docs}
-    top = reader.doc_count_all()
-    for lo in range(0, top, CHUNK):
-        hi = min(top, lo + CHUNK)
-        fields = {name: _postings(reader, name, lo, hi) for name in ("title_exact", "body_exact")}
-        for n in range(lo, hi):
-            d = by_num.get(n)
-            if d is None:
+    for leaf, offset in reader.leaf_readers():
+        packed = PackedSegment(packed_path(whoosh_w3.segment_folder(leaf), leaf.segment()))
+        fields = {}
+        for name in ("title", "body"):
+            terms, ids, positions, numbers = _segment_tokens(packed, f"{name}_exact")
+            folded = [fold_accents(t) for t in terms]
+            bounds = np.searchsorted(ids, np.arange(packed.doc_count + 1))
+            fields[name] = (terms, folded, bounds, positions.tolist(), numbers.tolist())
+        for local in range(packed.doc_count):
+            d = by_num.get(offset + local)
+            if d is None:  # deleted
                 continue
             doc = tantivy.Document()
-            for name in ("title", "body"):
-                pairs = fields[f"{name}_exact"].get(n, [])
-                doc.add_pre_tokenized_text(f"{name}_exact", _tokens(list(pairs), fold=False))
-                doc.add_pre_tokenized_text(f"{name}_folded", _tokens(list(pairs), fold=True))
+            for name, (terms, folded, bounds, positions, numbers) in fields.items():
+                lo, hi = int(bounds[local]), int(bounds[local + 1])
+                at, which = positions[lo:hi], numbers[lo:hi]
+                doc.add_pre_tokenized_text(f"{name}_exact", _tokens(terms, at, which))
+                doc.add_pre_tokenized_text(f"{name}_folded", _tokens(folded, at, which))
             doc.add_text("id", d["id"])
             doc.add_text("type", d["type"] or "tin tức")
             doc.add_text("doc", d["id"])
@@ -199,11 +218,12 @@ def build_tantivy(reader, docs: list[dict], path: Path) -> float:
                 doc.add_date("date", datetime(day.year, day.month, day.day))
                 doc.add_text("year", f"{day.year:04d}")
                 doc.add_text("month", f"{day.year:04d}-{day.month:02d}")
-            numbers = ([d["number"]] if d.get("number") else []) + list(d.get("numbers") or [])
-            for field, values in (("number", [d["number"]] if d.get("number") else []), ("numbers", numbers)):
+            doc_numbers = ([d["number"]] if d.get("number") else []) + list(d.get("numbers") or [])
+            for field, values in (("number", [d["number"]] if d.get("number") else []), ("numbers", doc_numbers)):
                 for v in {x for n in values for x in (n.lower(), fold_accents(n).lower())}:
                     doc.add_text(field, v)
             writer.add_document(doc)
+        del fields
     writer.commit()
     writer.wait_merging_threads()
     path.rename(final)  # only a finished index gets the name that is reused

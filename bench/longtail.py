@@ -100,13 +100,35 @@ def url_of(request: dict) -> str:
 # --- the server ---------------------------------------------------------------------------------
 
 
-def _get_ms(url: str) -> float:
+def _get(url: str) -> tuple[float, dict]:
+    """Milliseconds to the last byte of the answer, and what it says of the documents found."""
     started = time.perf_counter()
     with urllib.request.urlopen(url, timeout=120) as resp:
-        resp.read()
+        body = resp.read()
         if resp.status != 200:
             raise RuntimeError(f"{url}: {resp.status}")
-    return (time.perf_counter() - started) * 1000
+    ms = (time.perf_counter() - started) * 1000
+    answer = json.loads(body)
+    return ms, {k: answer[k] for k in ("total", "complete", "relaxed", "corrected")}
+
+
+def agreement(ours: list[dict], theirs: list[int]) -> dict:
+    """How many queries Tantivy finds as many documents for as ours finds with every word.
+
+    Ours also lists the documents missing one word of a long query (soft AND), and searches a
+    spelling correction when the words as typed find nothing; Tantivy over the same query does
+    neither, so those queries are counted apart."""
+    out = {"same": 0, "corrected": 0, "only_missing_one": 0, "other": 0}
+    for answer, total in zip(ours, theirs, strict=True):
+        if answer["corrected"]:
+            out["corrected"] += 1
+        elif not answer["complete"] and answer["total"] and not answer["relaxed"]:
+            out["only_missing_one"] += 1
+        elif total == (answer["total"] if answer["relaxed"] else answer["complete"]):
+            out["same"] += 1
+        else:
+            out["other"] += 1
+    return out
 
 
 def serve_passes(index: Path, stream: list[dict], workers: int, threads: int, users: int, seconds: int) -> dict:
@@ -136,7 +158,9 @@ def serve_passes(index: Path, stream: list[dict], workers: int, threads: int, us
         for n in (1, 2):
             cpu0 = _tree_cpu(procs)
             with Contention(procs) as contention:
-                latencies = [_get_ms(base + url_of(r)) for r in stream]
+                timed = [_get(base + url_of(r)) for r in stream]
+            latencies = [ms for ms, _answer in timed]
+            out["answers"] = [answer for _ms, answer in timed]
             cpu = _tree_cpu(procs) - cpu0
             rss, pss = _tree_memory_mb(procs)
             figures = {
@@ -199,8 +223,10 @@ def tantivy_passes(path: Path, stream: list[dict]) -> dict:
     out: dict = {"passes": []}
     for n in (1, 2):
         cpu0 = time.process_time()
-        latencies = [timed(engine.search, req)[0] for req in requests]
+        timings = [timed(engine.search, req) for req in requests]
         cpu = time.process_time() - cpu0
+        latencies = [ms for ms, _cpu, _total in timings]
+        out["totals"] = [total for _ms, _cpu, total in timings]
         out["passes"].append(
             {
                 "pass": n,
@@ -274,6 +300,8 @@ def run(size: int, seed: int, count: int, workers: int, threads: int, users: int
     report.save_json(f"longtail-{size}-partial", result)  # kept should the baseline fail
     if tantivy:
         result["tantivy"] = run_tantivy_child(tantivy_dir_for(index, size, seed), stream)
+        result["agreement"] = agreement(result["tracuu"]["answers"], result["tantivy"]["totals"])
+        print("documents found, Tantivy against ours:", result["agreement"], flush=True)
     return result
 
 
@@ -326,6 +354,14 @@ def markdown(results: list[dict], command: str) -> str:
         f"({now[0]['ms']['p95'] / 50:.2f} / {now[1]['ms']['p95'] / 50:.2f} of it); the first pass's p95 is "
         f"{ratio:.2f}× the second's here (target at 10k: within 3×)."
     )
+    if "agreement" in r:
+        a = r["agreement"]
+        lines.append(
+            f"\nSame documents: Tantivy finds as many documents as ours finds with every word (or, where "
+            f"none has them all, with any) for **{a['same']} of {r['queries']}** queries; ours searched a "
+            f"spelling correction for {a['corrected']}, found only documents missing one word for "
+            f"{a['only_missing_one']} (Tantivy has neither), and the counts differ for {a['other']}."
+        )
     for run_ in results:
         load = run_["tracuu"].get("load")
         if load:
