@@ -39,8 +39,22 @@ KEYWORDS = ("id", "unit", "type", "year", "month", "number", "numbers")
 
 
 def stored_docs(reader) -> list[dict]:
-    """The stored article of every live document, in document-number order."""
-    return [dict(reader.stored_fields(n)["doc"], _docnum=n) for n in reader.all_doc_ids()]
+    """The stored article of every document a search lists, in document-number order: the live
+    ones, each article once (of copies with the same ``dupkey``, the first indexed, as our results)."""
+    if "dupkey" in reader.schema:
+        keys = np.concatenate([whoosh_w3.date_values(leaf, "dupkey") for leaf, _offset in reader.leaf_readers()])
+    else:
+        keys = np.zeros(reader.doc_count_all(), dtype=np.uint64)
+    seen: set[int] = set()
+    out = []
+    for n in reader.all_doc_ids():
+        key = int(keys[n])
+        if key:
+            if key in seen:
+                continue
+            seen.add(key)
+        out.append(dict(reader.stored_fields(n)["doc"], _docnum=n))
+    return out
 
 
 # --- our facet filters as Whoosh queries, for an engine that takes queries -----------------------
@@ -200,7 +214,7 @@ def build_tantivy(reader, docs: list[dict], path: Path) -> float:
             fields[name] = (terms, folded, bounds, positions.tolist(), numbers.tolist())
         for local in range(packed.doc_count):
             d = by_num.get(offset + local)
-            if d is None:  # deleted
+            if d is None:  # deleted, or a copy of an article listed once
                 continue
             doc = tantivy.Document()
             for name, (terms, folded, bounds, positions, numbers) in fields.items():

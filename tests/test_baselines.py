@@ -3,9 +3,9 @@
 ``bench/baselines.build_tantivy`` reads each document's tokens back from our index (its packed
 files: Whoosh keeps no positions of the text fields), so the long-tail and query benchmarks
 compare the two engines over the same tokens. These tests build it from an index of several
-segments with deleted documents: each term is in exactly the live documents that hold it in ours,
-and our queries (phrases, folded words, filters) translated for Tantivy find as many documents
-as our engine finds with every word.
+segments with deleted documents, and from one of an article published twice: each term is in
+exactly the live documents that hold it in ours, and our queries (phrases, folded words, filters)
+translated for Tantivy find as many documents as our engine finds with every word.
 """
 
 from __future__ import annotations
@@ -13,15 +13,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import tantivy
+from test_duplicates import BODY
 from test_evaluate import QUERIES
 
 from bench.baselines import TantivyBaseline, build_tantivy, stored_docs
 from indexer import whoosh_w3
-from indexer.index.build import open_index
+from indexer.index.build import build_index, open_index
 from indexer.index.packed import PackedSegment, packed_path
 from search_app.engine import SearchRequest
 
-from conftest import engine_for
+from conftest import engine_for, write_doc
 
 
 @pytest.fixture(scope="module")
@@ -54,8 +55,8 @@ def test_every_term_is_in_the_live_documents_that_hold_it(big_index, tantivy_ind
     searcher = index.searcher()
     ours = _live_frequencies(big_index, fieldname)
     assert len(ours) > 500
-    with open_index(big_index).searcher() as s:
-        assert searcher.num_docs == s.doc_count()  # deleted documents left out
+    # the documents a search lists: deleted ones and second copies of an article left out
+    assert searcher.num_docs == engine_for(big_index).search(SearchRequest()).total
     wrong = {
         term: (count, searcher.doc_freq(fieldname, term))
         for term, count in ours.items()
@@ -80,3 +81,19 @@ def test_our_queries_find_as_many_documents_in_tantivy(big_index, tantivy_index,
             assert baseline.search(request) == (result.total if result.relaxed else result.complete), request
         else:  # only documents missing one word: Tantivy falls back to any of the words
             assert baseline.search(request) >= result.total, request
+
+
+def test_an_article_published_twice_is_held_once_as_our_results_list_it(tmp_path):
+    corpus = tmp_path / "corpus"
+    title = "Hội nghị tổng kết công tác công đoàn năm 2024"
+    write_doc(corpus / "trang-tinh", "tong-ket.md", {"title": title, "date": "2024-12-12"}, BODY)
+    write_doc(corpus / "bao", "tong-ket.md", {"title": title.upper(), "date": "2024-12-12"}, BODY)
+    write_doc(corpus, "khac.md", {"title": title, "date": "2024-12-13"}, "Một bài khác hẳn, cùng tiêu đề.")
+    build_index([corpus], tmp_path / "index")
+    with open_index(tmp_path / "index").searcher() as searcher:
+        reader = searcher.reader()
+        assert searcher.doc_count() == 3
+        build_tantivy(reader, stored_docs(reader), tmp_path / "tantivy")
+    engine, baseline = engine_for(tmp_path / "index"), TantivyBaseline(tmp_path / "tantivy")
+    for q in ("hoi nghi tong ket cong tac", "tổng kết", "đại biểu"):
+        assert baseline.search(SearchRequest(q=q)) == engine.search(SearchRequest(q=q)).total > 0, q
