@@ -177,11 +177,11 @@ def _segment_tokens(packed, fieldname: str) -> tuple[list[str], np.ndarray, np.n
     if not terms:
         empty = np.empty(0, dtype=np.int64)
         return terms, empty, empty, empty
-    counts = np.concatenate(counts_parts).astype(np.int64)
-    docs = np.repeat(np.concatenate(ids_parts).astype(np.int64), counts)
-    positions = np.concatenate(positions_parts).astype(np.int64)
+    counts = np.concatenate(counts_parts).astype(np.int32)
+    docs = np.repeat(np.concatenate(ids_parts).astype(np.int32), counts)
+    positions = np.concatenate(positions_parts).astype(np.int32)
     per_term = np.array([int(c.sum()) for c in counts_parts], dtype=np.int64)
-    numbers = np.repeat(np.arange(len(terms), dtype=np.int64), per_term)
+    numbers = np.repeat(np.arange(len(terms), dtype=np.int32), per_term)
     order = np.lexsort((numbers, positions, docs))
     return terms, docs[order], positions[order], numbers[order]
 
@@ -211,7 +211,7 @@ def build_tantivy(reader, docs: list[dict], path: Path) -> float:
             terms, ids, positions, numbers = _segment_tokens(packed, f"{name}_exact")
             folded = [fold_accents(t) for t in terms]
             bounds = np.searchsorted(ids, np.arange(packed.doc_count + 1))
-            fields[name] = (terms, folded, bounds, positions.tolist(), numbers.tolist())
+            fields[name] = (terms, folded, bounds, positions, numbers)
         for local in range(packed.doc_count):
             d = by_num.get(offset + local)
             if d is None:  # deleted, or a copy of an article listed once
@@ -219,7 +219,7 @@ def build_tantivy(reader, docs: list[dict], path: Path) -> float:
             doc = tantivy.Document()
             for name, (terms, folded, bounds, positions, numbers) in fields.items():
                 lo, hi = int(bounds[local]), int(bounds[local + 1])
-                at, which = positions[lo:hi], numbers[lo:hi]
+                at, which = positions[lo:hi].tolist(), numbers[lo:hi].tolist()
                 doc.add_pre_tokenized_text(f"{name}_exact", _tokens(terms, at, which))
                 doc.add_pre_tokenized_text(f"{name}_folded", _tokens(folded, at, which))
             doc.add_text("id", d["id"])
