@@ -28,6 +28,7 @@ from tantivy import Query as T
 from whoosh import query as Q
 
 from indexer import whoosh_w3
+from indexer.documents import gazetteer
 from indexer.index.packed import PackedSegment, packed_path
 from indexer.text.normalise import fold_accents
 from search_app.engine import SearchRequest
@@ -74,7 +75,12 @@ def range_filter(request: SearchRequest) -> Q.Query | None:
 
 
 def facet_filter(facet: F.Facet, request: SearchRequest) -> Q.Query | None:
-    """What ``facet.mask`` selects, as a query."""
+    """What ``facet.mask`` selects, as a query: a unit with every unit under it; the documents
+    without a unit or a date are held under ``F.UNKNOWN`` (see ``build_tantivy``)."""
+    if isinstance(facet, F.UnitFacet):
+        gaz = gazetteer.current()
+        chosen = facet.selected(request)
+        return _any_of("unit", sorted({n for v in chosen for n in ([v] if v == F.UNKNOWN else gaz.within(v))}))
     if isinstance(facet, F.FieldFacet):
         return _any_of(facet.fieldname, facet.selected(request))
     if not request.years and not request.months:
@@ -225,13 +231,14 @@ def build_tantivy(reader, docs: list[dict], path: Path) -> float:
             doc.add_text("id", d["id"])
             doc.add_text("type", d["type"] or "tin tức")
             doc.add_text("doc", d["id"])
-            if d.get("unit"):
-                doc.add_text("unit", d["unit"])
+            doc.add_text("unit", d.get("unit") or F.UNKNOWN)
             if d.get("date"):
                 day = date.fromisoformat(d["date"])
                 doc.add_date("date", datetime(day.year, day.month, day.day))
                 doc.add_text("year", f"{day.year:04d}")
                 doc.add_text("month", f"{day.year:04d}-{day.month:02d}")
+            else:
+                doc.add_text("year", F.UNKNOWN)
             doc_numbers = ([d["number"]] if d.get("number") else []) + list(d.get("numbers") or [])
             for field, values in (("number", [d["number"]] if d.get("number") else []), ("numbers", doc_numbers)):
                 for v in {x for n in values for x in (n.lower(), fold_accents(n).lower())}:

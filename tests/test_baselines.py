@@ -21,8 +21,11 @@ from indexer import whoosh_w3
 from indexer.index.build import build_index, open_index
 from indexer.index.packed import PackedSegment, packed_path
 from search_app.engine import SearchRequest
+from search_app.engine.facets import UNKNOWN
 
 from conftest import engine_for, write_doc
+
+PROVINCE = "LĐLĐ tỉnh Lạng Sơn"
 
 
 @pytest.fixture(scope="module")
@@ -73,6 +76,8 @@ def test_our_queries_find_as_many_documents_in_tantivy(big_index, tantivy_index,
         SearchRequest(q=q),
         SearchRequest(q=q, years=("2023",)),
         SearchRequest(q=q, types=("kế hoạch",), with_facets=True),
+        SearchRequest(q=q, units=(PROVINCE,)),  # the federation and every union under it
+        SearchRequest(q=q, units=(UNKNOWN,), years=(UNKNOWN,)),
     ):
         result = engine.search(request)
         if result.complete or result.relaxed or not result.total:
