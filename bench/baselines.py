@@ -197,6 +197,18 @@ def _tokens(terms: list[str], positions: list[int], numbers: list[int]) -> tanti
     return tantivy.PreTokenizedString(" ".join(terms[t] for t in numbers), tokens)
 
 
+def _keyword_terms(reader, fieldnames) -> dict[int, list[tuple[str, str]]]:
+    """(field, term) of each document's terms in keyword fields, from Whoosh's postings (our
+    index's own forms of a document number: lower case, accented and folded, leading zeros off)."""
+    out: dict[int, list[tuple[str, str]]] = {}
+    for fieldname in fieldnames:
+        for raw in reader.lexicon(fieldname):
+            term = raw.decode("utf-8")
+            for n in reader.postings(fieldname, raw).all_ids():
+                out.setdefault(n, []).append((fieldname, term))
+    return out
+
+
 def build_tantivy(reader, docs: list[dict], path: Path) -> float:
     """A Tantivy index of the same documents and tokens; returns seconds (packed files read included).
 
@@ -210,6 +222,7 @@ def build_tantivy(reader, docs: list[dict], path: Path) -> float:
     index = tantivy.Index(_schema(), path=str(path))
     writer = index.writer(heap_size=256_000_000, num_threads=1)
     by_num = {d["_docnum"]: d for d in docs}
+    keywords = _keyword_terms(reader, ("number", "numbers"))
     for leaf, offset in reader.leaf_readers():
         packed = PackedSegment(packed_path(whoosh_w3.segment_folder(leaf), leaf.segment()))
         fields = {}
@@ -239,10 +252,8 @@ def build_tantivy(reader, docs: list[dict], path: Path) -> float:
                 doc.add_text("month", f"{day.year:04d}-{day.month:02d}")
             else:
                 doc.add_text("year", F.UNKNOWN)
-            doc_numbers = ([d["number"]] if d.get("number") else []) + list(d.get("numbers") or [])
-            for field, values in (("number", [d["number"]] if d.get("number") else []), ("numbers", doc_numbers)):
-                for v in {x for n in values for x in (n.lower(), fold_accents(n).lower())}:
-                    doc.add_text(field, v)
+            for field, term in keywords.get(offset + local, ()):
+                doc.add_text(field, term)
             writer.add_document(doc)
         del fields
     writer.commit()
@@ -296,12 +307,21 @@ class TantivyBaseline:
 
     def search(self, request: SearchRequest) -> int:
         """Our query and filters, run and counted by Tantivy; returns the total."""
-        parsed = parse(request.q)
-        main = self.convert(build_query(parsed, expand_prefix=self.expand))
         always = range_filter(request)
         own = {f.name: facet_filter(f, request) for f in F.FACETS}
         filters = combine([always, *own.values()])
-        q = main if filters is None else T.boolean_query([(Occur.Must, main), (Occur.Must, self.convert(filters))])
+
+        def under(query: tantivy.Query, where: Q.Query | None) -> tantivy.Query:
+            return query if where is None else T.boolean_query([(Occur.Must, query), (Occur.Must, self.convert(where))])
+
+        parsed = parse(request.q)
+        main = self.convert(build_query(parsed, expand_prefix=self.expand))
+        if parsed.number_only and parsed.type_hint:
+            # "qd 15" and no such number where the facets are counted: the words, as ours
+            if not self.searcher.search(under(main, always if request.with_facets else filters), limit=1).count:
+                parsed = parse(request.q, numbers=False)
+                main = self.convert(build_query(parsed, expand_prefix=self.expand))
+        q = under(main, filters)
         sort = request.sort if not (parsed.empty and request.sort == "relevance") else "newest"
         if sort == "relevance":
             found = self.searcher.search(q, limit=request.per_page)
@@ -309,12 +329,7 @@ class TantivyBaseline:
             order = tantivy.Order.Desc if sort == "newest" else tantivy.Order.Asc
             found = self.searcher.search(q, limit=request.per_page, order_by_field="date", order=order)
         if not found.count and len(parsed.required) > 1:  # relaxed, as ours
-            relaxed = self.convert(build_query(parsed, relaxed=True, expand_prefix=self.expand))
-            q = (
-                relaxed
-                if filters is None
-                else T.boolean_query([(Occur.Must, relaxed), (Occur.Must, self.convert(filters))])
-            )
+            q = under(self.convert(build_query(parsed, relaxed=True, expand_prefix=self.expand)), filters)
             found = self.searcher.search(q, limit=request.per_page)
         for _score, address in found.hits:
             self.searcher.doc(address)
@@ -326,10 +341,5 @@ class TantivyBaseline:
             for f in F.FACETS:
                 if own[f.name] is not None:
                     others = combine([always, *(v for k, v in own.items() if k != f.name)])
-                    fq = (
-                        count_q
-                        if others is None
-                        else T.boolean_query([(Occur.Must, count_q), (Occur.Must, self.convert(others))])
-                    )
-                    self._agg(fq, f.counted(request))
+                    self._agg(under(count_q, others), f.counted(request))
         return found.count
