@@ -149,10 +149,10 @@ def _snippet(text: str, sequences, prefixes, size: int) -> tuple[str, int]:
     # the window of ``size`` characters from each match: distinct matches inside it count most.
     # Ranges are merged, so their ends ascend and a window's matches are ranges[i:j].
     forms = [text[s:e].lower() for s, e in ranges]
-    best_start, best_score = ranges[0][0], -1
+    best_start, best_end, best_score = ranges[0][0], ranges[0][1], -1
     inside: Counter[str] = Counter()
     j = 0
-    for i, (start, _end) in enumerate(ranges):
+    for i, (start, end) in enumerate(ranges):
         if j < i:
             j = i
         while j < len(ranges) and ranges[j][1] <= start + size:
@@ -160,13 +160,13 @@ def _snippet(text: str, sequences, prefixes, size: int) -> tuple[str, int]:
             j += 1
         score = len(inside) * 10 + (j - i)
         if score > best_score:
-            best_start, best_score = start, score
+            best_start, best_end, best_score = start, end, score
         if j > i:
             inside[forms[i]] -= 1
             if not inside[forms[i]]:
                 del inside[forms[i]]
     begin = _cut_start(text, max(0, best_start - size // 4))
-    finish = _cut_end(text, begin + size)
+    finish = max(_cut_end(text, begin + size), best_end)  # never short of the match it was chosen for
     prefix = "…" if begin > 0 else ""
     suffix = "…" if finish < len(text) else ""
     return prefix + mark(text, ranges, begin, finish) + suffix, best_start
