@@ -18,7 +18,7 @@ from indexer.index.build import build_index, open_index
 from search_app.engine import SearchRequest
 from search_app.engine.arrays import ArrayStore
 from search_app.engine.evaluate import evaluate
-from search_app.engine.query import build_query, parse
+from search_app.engine.query import MAX_PREFIX_TERMS, build_query, parse
 
 from conftest import engine_for, write_doc
 
@@ -224,3 +224,17 @@ def test_removed_and_changed_documents_never_come_back(tmp_path):
     browse = engine.search(SearchRequest(q=""))
     assert sorted(h.id for h in browse.hits) == ["kh-0", "kh-2"]
     assert browse.total == 2
+
+
+def test_a_short_stem_means_the_words_most_documents_hold(arrays):
+    """More words start with "th" than a query takes (64): it takes those most documents hold, so
+    the commonest ("thực", folded "thuc") is never cut off by rarer words sorting ahead of it."""
+    reader = arrays.searcher.reader()
+    frequencies = {t.decode(): info.doc_frequency() for t, info in reader.iter_prefix("body_folded", "th")}
+    assert len(frequencies) > MAX_PREFIX_TERMS
+    chosen = arrays.common_terms("body_folded", "th", MAX_PREFIX_TERMS)
+    assert len(chosen) == MAX_PREFIX_TERMS == len(set(chosen))
+    assert min(frequencies[t] for t in chosen) >= max(f for t, f in frequencies.items() if t not in chosen)
+    commonest = max(frequencies, key=frequencies.get)
+    q = build_query(parse("th*"), expand_prefix=arrays.prefix_expander())
+    assert ("body_folded", commonest) in set(q.iter_all_terms())

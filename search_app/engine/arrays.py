@@ -20,10 +20,12 @@ deleted documents changes between commits, and it is read per index version.
 
 from __future__ import annotations
 
+import heapq
 import logging
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from itertools import islice
 from math import log
 
 import numpy as np
@@ -47,6 +49,8 @@ POSITIONS_KEPT = frozenset(TEXT_FIELDS[True])  # the folded fields, where the bo
 VERSIONS_KEPT = 4  # index versions whose per-document arrays stay shared
 PACKED_KEPT = 256  # segments whose packed files stay mapped
 IDF_KEPT = 50_000  # terms whose idf an index version remembers
+PREFIX_SCANNED = 4096  # terms a stem's expansions are chosen from
+PREFIXES_KEPT = 10_000  # stems whose expansions an index version remembers
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +97,7 @@ class _Shared:
         self.shown: np.ndarray | None = None
         self.idf: dict[tuple[str, str], float] = {}
         self.sequences: frozenset | None = None
+        self.prefixes: dict[tuple[str, str, int], list[str]] = {}
 
 
 class IndexArrays:
@@ -294,10 +299,26 @@ class IndexArrays:
         return np.concatenate(doc_parts), np.concatenate(pos_parts).astype(np.int64)
 
     def prefix_expander(self):
-        """``expand_prefix`` with the query module's cap, as ``build_query`` takes it."""
-        return lambda fieldname, prefix: self.expand_prefix(fieldname, prefix, MAX_PREFIX_TERMS)
+        """``common_terms`` with the query module's cap, as ``build_query`` takes it."""
+        return lambda fieldname, prefix: self.common_terms(fieldname, prefix, MAX_PREFIX_TERMS)
+
+    def common_terms(self, fieldname: str, prefix: str, limit: int) -> list[str]:
+        """The ``limit`` terms starting with ``prefix`` that most documents hold, most first (of the
+        first ``PREFIX_SCANNED`` in order, for a stem so short that more start with it): "thô*"
+        means "thông" before the dozens of rarer words that sort ahead of it ("thô_bạo", "thơ_ca")."""
+        cache = self._shared.prefixes
+        found = cache.get((fieldname, prefix, limit))
+        if found is None:
+            scanned = islice(self.searcher.reader().iter_prefix(fieldname, prefix), PREFIX_SCANNED)
+            ranked = heapq.nsmallest(limit, ((-info.doc_frequency(), text) for text, info in scanned))
+            found = [text.decode("utf-8") if isinstance(text, bytes) else text for _df, text in ranked]
+            if len(cache) > PREFIXES_KEPT:
+                cache.clear()
+            cache[fieldname, prefix, limit] = found
+        return found
 
     def expand_prefix(self, fieldname: str, prefix: str, limit: int) -> list[str]:
+        """The first ``limit`` terms starting with ``prefix``, in order (document numbers)."""
         terms = []
         for term in self.searcher.reader().expand_prefix(fieldname, prefix):
             terms.append(term.decode("utf-8") if isinstance(term, bytes) else term)
