@@ -97,6 +97,18 @@ def test_packed_postings_and_positions_are_whooshs_for_every_term(big_index, big
     assert checked > 20_000 and positional > 1_000
 
 
+@pytest.mark.parametrize(
+    ("fieldname", "prefix"), [("body_folded", "th"), ("title_exact", "công"), ("body_exact", "zz")]
+)
+def test_a_prefix_lists_the_terms_and_document_counts_whoosh_keeps(big_index, fieldname, prefix):
+    with open_index(big_index).searcher() as ours:
+        for leaf in _leaves(ours):
+            packed = PackedSegment(packed_path(whoosh_w3.segment_folder(leaf), leaf.segment()))
+            expected = [(t.decode(), info.doc_frequency()) for t, info in leaf.iter_prefix(fieldname, prefix)]
+            assert packed.prefix_counts(fieldname, prefix, 10_000) == expected
+            assert packed.prefix_counts(fieldname, prefix, 3) == expected[:3]
+
+
 @pytest.mark.parametrize("text", QUERIES)
 def test_searches_answer_as_the_twin_read_through_whoosh_does(big_index, big_reference, text):
     packed = engine_for(big_index)
@@ -130,13 +142,16 @@ def test_an_index_without_packed_files_answers_the_same_and_gets_them_at_its_nex
     folder, index_dir = tmp_path / "corpus", tmp_path / "index"
     _corpus(folder, range(6))
     _older(folder, index_dir)
-    before = engine_for(index_dir).search(SearchRequest(q="thang cong nhan"))
+    queries = ("thang cong nhan", "th*", "cong nh*")  # prefixes: their commonest terms, read from Whoosh
+    before = [engine_for(index_dir).search(SearchRequest(q=q)) for q in queries]
     for path in current_generation(index_dir).glob(f"*{EXTENSION}"):
         path.unlink()  # as an index written before packed files existed
     old = engine_for(index_dir)
     assert old.arrays_store.unpacked_segments(old.searcher()) == 1
-    answer = old.search(SearchRequest(q="thang cong nhan"))
-    assert [(h.id, h.score) for h in answer.hits] == [(h.id, h.score) for h in before.hits]
+    for q, then in zip(queries, before, strict=True):
+        answer = old.search(SearchRequest(q=q))
+        assert answer.total == then.total > 0, q
+        assert [(h.id, h.score) for h in answer.hits] == [(h.id, h.score) for h in then.hits], q
     _corpus(folder, [6])
     _older(folder, index_dir)
     fresh = engine_for(index_dir)

@@ -468,6 +468,24 @@ class PackedSegment:
                 self._map.madvise(mmap.MADV_DONTNEED, begin, end - begin)
                 self._let_go_to[name] = end
 
+    def prefix_counts(self, fieldname: str, prefix: str, most: int) -> list[tuple[str, int]]:
+        """The first ``most`` terms of a field that start with ``prefix``, in order, each with how
+        many documents it was written in (deleted ones included, as ``count``)."""
+        start = term_key(fieldname, prefix.encode("utf-8"))
+        low = bisect.bisect_left(range(self.terms), start, key=self._key)
+        bound = min(low + most, self.terms)
+        # no UTF-8 byte is 0xFF: every key starting with ``start`` sorts before this one
+        high = bisect.bisect_left(range(low, bound), start + b"\xff", key=self._key) + low
+        if high == low:
+            return []
+        offsets = self._key_offsets[low : high + 1].astype(np.int64)
+        at = self._keys_at + int(offsets[0])
+        blob = bytes(self._map[at : self._keys_at + int(offsets[-1])])
+        cut = (offsets - offsets[0]).tolist()
+        skip = len(fieldname.encode("utf-8")) + 1
+        terms = [blob[cut[i] + skip : cut[i + 1]].decode("utf-8") for i in range(high - low)]
+        return list(zip(terms, np.diff(self._post_offsets[low : high + 1]).tolist(), strict=True))
+
     def count(self, n: int) -> int:
         """How many postings term ``n`` has (its document frequency in this segment)."""
         return int(self._post_offsets[n + 1] - self._post_offsets[n])

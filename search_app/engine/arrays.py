@@ -309,9 +309,17 @@ class IndexArrays:
         cache = self._shared.prefixes
         found = cache.get((fieldname, prefix, limit))
         if found is None:
-            scanned = islice(self.searcher.reader().iter_prefix(fieldname, prefix), PREFIX_SCANNED)
-            ranked = heapq.nsmallest(limit, ((-info.doc_frequency(), text) for text, info in scanned))
-            found = [text.decode("utf-8") if isinstance(text, bytes) else text for _df, text in ranked]
+            packs = self._packs()
+            if all(packed is not None for packed in packs):
+                totals: dict[str, int] = {}
+                for packed in packs:
+                    for text, count in packed.prefix_counts(fieldname, prefix, PREFIX_SCANNED):
+                        totals[text] = totals.get(text, 0) + count
+                scanned = totals.items()
+            else:  # a segment written before packed files: Whoosh keeps every term's statistics
+                terms = islice(self.searcher.reader().iter_prefix(fieldname, prefix), PREFIX_SCANNED)
+                scanned = ((text.decode("utf-8"), info.doc_frequency()) for text, info in terms)
+            found = [text for _count, text in heapq.nsmallest(limit, ((-count, text) for text, count in scanned))]
             if len(cache) > PREFIXES_KEPT:
                 cache.clear()
             cache[fieldname, prefix, limit] = found
