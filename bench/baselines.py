@@ -33,29 +33,18 @@ from indexer.index.packed import PackedSegment, packed_path
 from indexer.text.normalise import fold_accents
 from search_app.engine import SearchRequest
 from search_app.engine import facets as F
+from search_app.engine.arrays import ArrayStore
 from search_app.engine.query import MAX_PREFIX_TERMS, build_query, parse
 
 TEXT = ("title_exact", "title_folded", "body_exact", "body_folded")
 KEYWORDS = ("id", "unit", "type", "year", "month", "number", "numbers")
 
 
-def stored_docs(reader) -> list[dict]:
-    """The stored article of every document a search lists, in document-number order: the live
-    ones, each article once (of copies with the same ``dupkey``, the first indexed, as our results)."""
-    if "dupkey" in reader.schema:
-        keys = np.concatenate([whoosh_w3.date_values(leaf, "dupkey") for leaf, _offset in reader.leaf_readers()])
-    else:
-        keys = np.zeros(reader.doc_count_all(), dtype=np.uint64)
-    seen: set[int] = set()
-    out = []
-    for n in reader.all_doc_ids():
-        key = int(keys[n])
-        if key:
-            if key in seen:
-                continue
-            seen.add(key)
-        out.append(dict(reader.stored_fields(n)["doc"], _docnum=n))
-    return out
+def stored_docs(searcher) -> list[dict]:
+    """The stored article of every document a search lists (``IndexArrays.shown``: the live ones,
+    each article once), in document-number order."""
+    shown = ArrayStore().arrays(searcher).shown()
+    return [dict(searcher.stored_fields(n)["doc"], _docnum=n) for n in np.flatnonzero(shown).tolist()]
 
 
 # --- our facet filters as Whoosh queries, for an engine that takes queries -----------------------
@@ -186,7 +175,7 @@ def _segment_tokens(packed, fieldname: str) -> tuple[list[str], np.ndarray, np.n
     counts = np.concatenate(counts_parts).astype(np.int32)
     docs = np.repeat(np.concatenate(ids_parts).astype(np.int32), counts)
     positions = np.concatenate(positions_parts).astype(np.int32)
-    per_term = np.array([int(c.sum()) for c in counts_parts], dtype=np.int64)
+    per_term = np.array([len(flat) for flat in positions_parts], dtype=np.int64)
     numbers = np.repeat(np.arange(len(terms), dtype=np.int32), per_term)
     order = np.lexsort((numbers, positions, docs))
     return terms, docs[order], positions[order], numbers[order]

@@ -207,7 +207,7 @@ def tantivy_dir_for(index: Path, size: int, seed: int) -> Path:
         print(f"building Tantivy index {path}", flush=True)
         with open_index(index).searcher() as searcher:
             reader = searcher.reader()
-            print(f"  {build_tantivy(reader, stored_docs(reader), path):.1f} s", flush=True)
+            print(f"  {build_tantivy(reader, stored_docs(searcher), path):.1f} s", flush=True)
     return path
 
 

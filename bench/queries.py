@@ -128,7 +128,7 @@ def run(size: int, seed: int, rounds: int, cold_rounds: int, like: bool, with_ta
     ours = Ours(index)
     searcher_mb = (psutil.Process().memory_info().rss - rss0) / 2**20
     reader = ours.searcher.reader()
-    docs = stored_docs(reader)
+    docs = stored_docs(ours.searcher)
     doc_count = reader.doc_count()  # documents; the baselines hold each article once (stored_docs)
     tantivy_dir = data.bench_dir() / f"tantivy-{size}-s{seed}-{ours.generation.name}"
     engines = {"tracuu": ours.search}

@@ -33,7 +33,7 @@ def tantivy_index(big_index, tmp_path_factory):
     path = tmp_path_factory.mktemp("tantivy") / "index"
     with open_index(big_index).searcher() as searcher:
         reader = searcher.reader()
-        build_tantivy(reader, stored_docs(reader), path)
+        build_tantivy(reader, stored_docs(searcher), path)
     return path
 
 
@@ -99,7 +99,7 @@ def test_an_article_published_twice_is_held_once_as_our_results_list_it(tmp_path
     with open_index(tmp_path / "index").searcher() as searcher:
         reader = searcher.reader()
         assert searcher.doc_count() == 3
-        build_tantivy(reader, stored_docs(reader), tmp_path / "tantivy")
+        build_tantivy(reader, stored_docs(searcher), tmp_path / "tantivy")
     engine, baseline = engine_for(tmp_path / "index"), TantivyBaseline(tmp_path / "tantivy")
     for q in ("hoi nghi tong ket cong tac", "tổng kết", "đại biểu"):
         assert baseline.search(SearchRequest(q=q)) == engine.search(SearchRequest(q=q)).total > 0, q
