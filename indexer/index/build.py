@@ -46,6 +46,7 @@ from indexer.text.normalise import fold_accents
 
 CURRENT = "current"
 LOCK = "build.lock"
+ORPHANS_WAIT = 30.0  # seconds a build waits for a killed build's workers to let Whoosh's lock go
 SOURCES = "sources.json"
 INLINE_LIMIT = 200  # fewer documents than this are written in this process, as one segment
 POOL_MB = 256  # postings a writer holds before it starts a new segment (per worker process)
@@ -446,7 +447,9 @@ def _apply(plan: _Plan, index_dir: Path, workers, pool_mb, progress, on_total, s
         on_total(len(todo))
 
     # separate segment files are memory-mapped; a compound file is copied into every searcher
-    writer = segment_writer(ix, pool_mb)
+    # under the build lock no other build runs, but a killed one's worker processes hold Whoosh's
+    # write lock (inherited at the fork) until they see their parent gone, within a second or so
+    writer = segment_writer(ix, pool_mb, wait=ORPHANS_WAIT)
     try:
         for doc_id in plan.gone:
             writer.delete_by_term("id", doc_id)

@@ -172,11 +172,13 @@ def _received(connection, parent: int):
             yield queued
 
 
-def segment_writer(ix, pool_mb: int, lock: bool = True) -> FastSegmentWriter:
-    """A writer of separate (memory-mapped, not compound) segment files, with our merge policy."""
+def segment_writer(ix, pool_mb: int, lock: bool = True, wait: float = 0.0) -> FastSegmentWriter:
+    """A writer of separate (memory-mapped, not compound) segment files, with our merge policy;
+    ``wait``: seconds to wait for Whoosh's write lock."""
     return FastSegmentWriter(
         ix,
         _lk=lock,
+        timeout=wait,
         limitmb=pool_mb,
         compound=False,
         mergetype=merge_small_segments,
